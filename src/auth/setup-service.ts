@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { writeFile, rm, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../core/time.js';
+import { sha256Hex, safeEqual } from '../core/ids.js';
+import { AppError, conflict } from '../core/errors.js';
+import type { RequestContext } from './context.js';
+import type { UserService } from './user-service.js';
+import type { UserRecord } from '../store/types.js';
+
+const ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ23456789'; // no 0/O, 1/I/L, U: easy to read off a console
+
+export function setupCodePath(dataDir: string): string {
+  return path.join(dataDir, 'setup-code');
+}
+
+export function normaliseSetupCode(code: string): string {
+  return code.toUpperCase().replace(/[\s-]/g, '');
+}
+
+function newCode(): string {
+  const bytes = randomBytes(16);
+  const chars = Array.from(bytes, (b) => ALPHABET[b % ALPHABET.length]).join('');
+  return chars.match(/.{4}/g)!.join('-');
+}
+
+/**
+ * First boot: with no users (or after `caretaker setup-code` on the console) a one-time code is
+ * written to `<data dir>/setup-code` (mode 0600) and logged. Only someone with access to the box
+ * can read it, so nobody on the LAN can claim a fresh box. Only its hash is stored.
+ */
+export class SetupService {
+  constructor(private readonly deps: { store: Store; clock: Clock; users: UserService }) {}
+
+  async isOpen(): Promise<boolean> {
+    if (await this.deps.store.settings.setup()) return true;
+    return (await this.deps.store.users.count()) === 0;
+  }
+
+  /**
+   * Makes sure an open setup has a code, reusing the one in the file when it still matches.
+   * Returns the code to show, or undefined when setup is closed.
+   */
+  async ensureCode(): Promise<string | undefined> {
+    if (!(await this.isOpen())) return undefined;
+    const { store } = this.deps;
+    const state = await store.settings.setup();
+    const file = setupCodePath(store.dataDir);
+    const existing = await readFile(file, 'utf8').catch(() => undefined);
+    if (
+      state &&
+      existing &&
+      safeEqual(sha256Hex(normaliseSetupCode(existing.trim())), state.codeHash)
+    ) {
+      return existing.trim();
+    }
+    return this.issue('first boot');
+  }
+
+  /** Issues a new code (first boot, or the console's way back in when every admin is lost). */
+  async issue(issuedBy: string, ctx?: RequestContext): Promise<string> {
+    const { store, clock } = this.deps;
+    const code = newCode();
+    const file = setupCodePath(store.dataDir);
+    const tmp = `${file}.tmp`;
+    await writeFile(tmp, `${code}\n`, { mode: 0o600 });
+    await rename(tmp, file);
+    const ops = [
+      store.settings.setupOp({
+        codeHash: sha256Hex(normaliseSetupCode(code)),
+        issuedAt: new Date(clock.now()).toISOString(),
+        issuedBy,
+      }),
+    ];
+    if (ctx)
+      ops.push(
+        store.audit.appendOp(
+          { actor: ctx.actor, action: 'setup.code-issued', ...(ctx.ip ? { ip: ctx.ip } : {}) },
+          clock.now(),
+        ),
+      );
+    await store.write(ops);
+    return code;
+  }
+
+  /** Creates an admin with the setup code; closes setup and removes the code file. */
+  async complete(
+    input: { setupCode: string; username: string; password: string },
+    ip: string | undefined,
+  ): Promise<UserRecord> {
+    const { store, clock, users } = this.deps;
+    if (!(await this.isOpen()))
+      throw conflict('SETUP_DONE', 'This box is already set up. Log in instead.');
+    const state = await store.settings.setup();
+    if (!state || !safeEqual(sha256Hex(normaliseSetupCode(input.setupCode)), state.codeHash)) {
+      throw new AppError(
+        'SETUP_CODE_INVALID',
+        'The setup code is not correct. Read it from the box’s console or from the setup-code file in its data directory.',
+        {
+          status: 403,
+          kind: 'auth',
+          fields: { setupCode: 'This code is not correct.' },
+        },
+      );
+    }
+    const user = await users.create(
+      { username: input.username, password: input.password, role: 'admin', displayName: '' },
+      { actor: { type: 'system', name: 'setup' }, ...(ip ? { ip } : {}) },
+      [
+        store.settings.setupOp(undefined),
+        store.audit.appendOp(
+          {
+            actor: { type: 'system', name: 'setup' },
+            action: 'setup.completed',
+            target: `user:${input.username.toLowerCase()}`,
+            ...(ip ? { ip } : {}),
+          },
+          clock.now(),
+        ),
+      ],
+    );
+    await rm(setupCodePath(store.dataDir), { force: true });
+    return user;
+  }
+}

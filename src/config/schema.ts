@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * The whole configuration of the service. Everything has a sensible default so that an empty file
+ * (or none) gives a working box; unknown keys are rejected so that a typo is reported, not ignored.
+ */
+export const configSchema = z
+  .object({
+    dataDir: z.string().min(1).default('./data'),
+    host: z.string().min(1).default('0.0.0.0'),
+    port: z.number().int().min(1).max(65535).default(8080),
+    logLevel: z.enum(LOG_LEVELS).default('info'),
+    http: z
+      .object({
+        /** Largest accepted request body. */
+        bodyLimitBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * 1024 * 1024)
+          .default(1024 * 1024),
+        /** Milliseconds that shutdown waits for open requests before closing them. */
+        shutdownGraceMs: z.number().int().min(0).max(60_000).default(5_000),
+      })
+      .strict()
+      .prefault({}),
+    auth: z
+      .object({
+        sessionIdleMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60)
+          .default(120),
+        sessionAbsoluteHours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 30)
+          .default(12),
+        /** Consecutive failed logins for one user before the account is locked for a while. */
+        maxFailedLogins: z.number().int().min(1).max(100).default(5),
+        lockoutMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .default(15),
+        /** Login attempts per source address per minute, whatever the user name. */
+        loginAttemptsPerMinute: z.number().int().min(1).max(1000).default(20),
+        passwordMinLength: z.number().int().min(8).max(128).default(10),
+      })
+      .strict()
+      .prefault({}),
+    jobs: z
+      .object({
+        /** How long shutdown waits for running jobs before it aborts them. */
+        shutdownDeadlineMs: z.number().int().min(0).max(120_000).default(10_000),
+        jobRunRetentionDays: z.number().int().min(1).max(3650).default(30),
+        /** Recent runs kept per job even when older than the retention. */
+        jobRunKeepPerJob: z.number().int().min(1).max(10_000).default(50),
+        auditRetentionDays: z.number().int().min(30).max(3650).default(730),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

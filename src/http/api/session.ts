@@ -1,0 +1,47 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppDeps } from '../deps.js';
+import type { AppEnv } from '../env.js';
+import { readJson } from '../request.js';
+import { unauthorized } from '../../core/errors.js';
+import { publicUser } from '../../auth/user-service.js';
+import { setSessionCookie, clearSessionCookie } from '../middleware/cookies.js';
+
+const loginBody = z
+  .object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) })
+  .strict();
+
+/**
+ * Browser-style login for scripts that prefer a session: the cookie is set and the CSRF token
+ * for later changes is returned. HQ should use API tokens instead.
+ */
+export function sessionApi(deps: AppDeps) {
+  return new Hono<AppEnv>()
+    .post('/', async (c) => {
+      const body = await readJson(c, loginBody);
+      const r = await deps.sessions.login(body.username, body.password, {
+        ip: c.get('ip'),
+        userAgent: c.req.header('user-agent') ?? '',
+      });
+      setSessionCookie(
+        c,
+        r.sessionId,
+        Math.floor((r.session.expiresAt - r.session.createdAt) / 1000),
+      );
+      return c.json(
+        {
+          user: publicUser(r.user),
+          csrfToken: r.session.csrfToken,
+          expiresAt: new Date(r.session.expiresAt).toISOString(),
+        },
+        201,
+      );
+    })
+    .delete('/', async (c) => {
+      const auth = c.get('auth');
+      if (!auth?.session) throw unauthorized('There is no session to end.');
+      await deps.sessions.logout(auth.session, c.get('ip'));
+      clearSessionCookie(c);
+      return c.body(null, 204);
+    });
+}

@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppDeps } from './deps.js';
+import type { AppEnv } from './env.js';
+import { AppError } from '../core/errors.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import { authenticate, requireAuth } from './middleware/authenticate.js';
+import { csrf } from './middleware/csrf.js';
+import { staticRoutes } from './static.js';
+import { healthApi } from './api/health.js';
+import { setupApi } from './api/setup.js';
+import { sessionApi } from './api/session.js';
+import { meApi } from './api/me.js';
+import { usersApi } from './api/users.js';
+import { tokensApi } from './api/tokens.js';
+import { auditApi } from './api/audit.js';
+import { jobsApi } from './api/jobs.js';
+import { settingsApi } from './api/settings.js';
+import { authPages } from './ui/auth-pages.js';
+import { mainPages } from './ui/pages.js';
+import { settingsPages } from './ui/settings-pages.js';
+
+export const STATIC_ROOT = path.resolve(
+  import.meta.dirname,
+  '..',
+  '..',
+  ...(import.meta.dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []),
+  'static',
+);
+
+/**
+ * Every route of the appliance, in one place. Public: /static, GET /api/v1/health, the login and
+ * setup pages and their API twins. Everything else passes requireAuth; role checks sit on the
+ * sub-apps' routes.
+ */
+export async function buildApp(deps: AppDeps): Promise<Hono<AppEnv>> {
+  const app = new Hono<AppEnv>();
+  app.onError(errorHandler(deps.logger, () => deps.site.name()));
+  app.notFound(notFoundHandler());
+
+  app.use(securityHeaders());
+  app.use(async (c, next) => {
+    await next();
+    if (!c.req.path.startsWith('/static/') && !c.res.headers.has('cache-control'))
+      c.header('Cache-Control', 'no-store');
+  });
+  app.use(
+    bodyLimit({
+      maxSize: deps.config.http.bodyLimitBytes,
+      onError: () => {
+        throw new AppError(
+          'BODY_TOO_LARGE',
+          `The request body is larger than ${Math.round(deps.config.http.bodyLimitBytes / 1024)} KiB.`,
+          { status: 413, kind: 'input' },
+        );
+      },
+    }),
+  );
+
+  app.route('/static', await staticRoutes(STATIC_ROOT));
+
+  app.use(authenticate(deps));
+  app.use(csrf());
+
+  // ---- JSON API --------------------------------------------------------------------------
+  const api = new Hono<AppEnv>();
+  api.route('/health', healthApi(deps)); // public
+  api.route('/setup', setupApi(deps)); // public until the first admin exists
+  api.route('/session', sessionApi(deps)); // login public; logout needs a session
+  api.use(requireAuth());
+  api.route('/me', meApi(deps)); // any role
+  api.route('/users', usersApi(deps)); // admin
+  api.route('/tokens', tokensApi(deps)); // admin
+  api.route('/audit', auditApi(deps)); // admin
+  api.route('/jobs', jobsApi(deps)); // view: any role; run: operator
+  api.route('/settings', settingsApi(deps)); // view: any role; change: admin
+  app.route('/api/v1', api);
+
+  // ---- UI --------------------------------------------------------------------------------
+  app.route('/', authPages(deps)); // /login, /logout, /setup
+  const ui = new Hono<AppEnv>();
+  ui.use(requireAuth());
+  ui.route('/settings', settingsPages(deps));
+  ui.route('/', mainPages(deps));
+  app.route('/', ui);
+
+  return app;
+}

@@ -1,0 +1,27 @@
+import type { Config } from '../config/schema.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../core/time.js';
+import type { Logger } from '../lib/logger.js';
+import type { UserService } from '../auth/user-service.js';
+import type { SessionService } from '../auth/session-service.js';
+import type { TokenService } from '../auth/token-service.js';
+import type { SetupService } from '../auth/setup-service.js';
+import type { SiteService } from '../settings/site-service.js';
+import type { Scheduler } from '../jobs/scheduler.js';
+import type { JobDeps } from '../jobs/table.js';
+
+/** What the HTTP layer may call: services, never `level` directly. */
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  users: UserService;
+  sessions: SessionService;
+  tokens: TokenService;
+  setup: SetupService;
+  site: SiteService;
+  scheduler: Scheduler<JobDeps>;
+  version: string;
+  startedAt: number;
+}

@@ -1,0 +1,77 @@
+import type { MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { AppError, forbidden, unauthorized } from '../../core/errors.js';
+import { roleAtLeast, scopeToRole, type Role } from '../../core/roles.js';
+import { SESSION_COOKIE } from '../../auth/session-service.js';
+import type { AppDeps } from '../deps.js';
+import type { AppEnv } from '../env.js';
+import { isApi, isHtmx, peerAddress } from '../request.js';
+
+/** Resolves the caller from a bearer token or the session cookie; does not require either. */
+export function authenticate(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set('ip', peerAddress(c));
+    c.set('auth', undefined);
+    const header = c.req.header('authorization');
+    if (header !== undefined) {
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      const token = m ? await deps.tokens.authenticate(m[1]!) : undefined;
+      if (!token) {
+        throw new AppError('INVALID_TOKEN', 'The API token is not valid, or it was revoked.', {
+          status: 401,
+          kind: 'auth',
+        });
+      }
+      const role = scopeToRole(token.scope);
+      c.set('auth', {
+        actor: { type: 'token', id: token.id, name: token.name, role },
+        role,
+        token,
+      });
+    } else {
+      const sid = getCookie(c, SESSION_COOKIE);
+      const active = sid ? await deps.sessions.authenticate(sid) : undefined;
+      if (active) {
+        const u = active.user;
+        c.set('auth', {
+          actor: { type: 'user', id: u.id, name: u.username, role: u.role },
+          role: u.role,
+          session: active,
+        });
+      }
+    }
+    await next();
+  };
+}
+
+/** Lets only authenticated callers through: 401 JSON for the API, a redirect to /login for pages. */
+export function requireAuth(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (c.get('auth')) return next();
+    if (isApi(c)) throw unauthorized();
+    const url = new URL(c.req.url);
+    const nextPath = url.pathname + url.search;
+    const target = nextPath === '/' ? '/login' : `/login?next=${encodeURIComponent(nextPath)}`;
+    if (isHtmx(c)) {
+      c.header('HX-Redirect', target);
+      return c.body(null, 401);
+    }
+    return c.redirect(target, 303);
+  };
+}
+
+/** Lets only callers whose role (or token scope) is at least `role` through. */
+export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const auth = c.get('auth');
+    if (!auth) throw unauthorized();
+    if (!roleAtLeast(auth.role, role)) {
+      throw forbidden(
+        auth.token
+          ? `This token has the "${auth.token.scope}" scope; this needs ${role === 'admin' ? 'the "admin"' : 'the "operate"'} scope.`
+          : `Your role (${auth.role}) does not allow this; it needs ${role}.`,
+      );
+    }
+    await next();
+  };
+}

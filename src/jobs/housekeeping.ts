@@ -1,0 +1,49 @@
+import type { Store } from '../store/store.js';
+import type { SessionService } from '../auth/session-service.js';
+import type { Clock } from '../core/time.js';
+import type { BatchOp } from '../store/db.js';
+
+const DAY = 86_400_000;
+/** Deletes are written in batches of this size so that one run never holds a huge batch. */
+const CHUNK = 500;
+
+export interface HousekeepingDeps {
+  store: Store;
+  sessions: SessionService;
+  clock: Clock;
+  jobNames: () => string[];
+  retention: { jobRunRetentionDays: number; jobRunKeepPerJob: number; auditRetentionDays: number };
+}
+
+/** Removes expired sessions, job runs past their retention, and audit entries past theirs. */
+export async function housekeeping(deps: HousekeepingDeps, signal: AbortSignal): Promise<string> {
+  const { store, clock, retention } = deps;
+  const sessions = await deps.sessions.prune();
+  signal.throwIfAborted();
+
+  const runCutoff = new Date(clock.now() - retention.jobRunRetentionDays * DAY).toISOString();
+  let runs = 0;
+  for (const job of deps.jobNames()) {
+    const all = await store.jobRuns.all(job);
+    const old = all
+      .slice(0, Math.max(0, all.length - retention.jobRunKeepPerJob))
+      .filter((r) => r.startedAt < runCutoff && r.status !== 'running');
+    for (let i = 0; i < old.length; i += CHUNK) {
+      signal.throwIfAborted();
+      await store.write(old.slice(i, i + CHUNK).map((r) => store.jobRuns.delOp(r)));
+    }
+    runs += old.length;
+  }
+
+  const auditCutoff = new Date(clock.now() - retention.auditRetentionDays * DAY).toISOString();
+  let audit = 0;
+  for (;;) {
+    signal.throwIfAborted();
+    const keys = await store.audit.keysBefore(auditCutoff, CHUNK);
+    if (keys.length === 0) break;
+    const ops: BatchOp[] = keys.map((k) => store.audit.delOp(k));
+    await store.write(ops);
+    audit += keys.length;
+  }
+  return `removed ${sessions} expired session(s), ${runs} old job run(s), ${audit} old audit entr${audit === 1 ? 'y' : 'ies'}`;
+}

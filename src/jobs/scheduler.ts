@@ -1,0 +1,241 @@
+import schedule from 'node-schedule';
+import type { Store } from '../store/store.js';
+import type { JobRunRecord } from '../store/types.js';
+import type { Clock } from '../core/time.js';
+import { randomId } from '../core/ids.js';
+import { AppError, conflict, describeError, notFound } from '../core/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { JobDefinition, JobStatus } from './types.js';
+
+interface Running {
+  run: JobRunRecord;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * The only user of node-schedule. Runs the job table: a job never overlaps itself, every run is
+ * recorded, a failing job is contained, and shutdown waits for running jobs up to a deadline and
+ * then aborts them through their signal.
+ */
+export class Scheduler<D> {
+  private readonly running = new Map<string, Running>();
+  private readonly scheduled = new Map<string, schedule.Job>();
+  private readonly jobs: Map<string, JobDefinition<D>>;
+  private stopping = false;
+
+  constructor(
+    private readonly opts: {
+      store: Store;
+      clock: Clock;
+      logger: Logger;
+      deps: D;
+      jobs: Array<JobDefinition<D>>;
+      shutdownDeadlineMs: number;
+    },
+  ) {
+    this.jobs = new Map(opts.jobs.map((j) => [j.name, j]));
+  }
+
+  /** Marks runs left "running" by a crash as interrupted, then schedules every job. */
+  async start(): Promise<void> {
+    const { store, clock, logger } = this.opts;
+    const stale = await store.jobRuns.running();
+    if (stale.length) {
+      const now = clock.now();
+      await store.write(
+        stale.map((r) =>
+          store.jobRuns.putOp({
+            ...r,
+            status: 'interrupted',
+            finishedAt: new Date(now).toISOString(),
+            error: {
+              code: 'INTERRUPTED',
+              message: 'The service stopped while this run was in progress.',
+            },
+          }),
+        ),
+      );
+      logger.warn(
+        { component: 'jobs', count: stale.length },
+        'marked runs interrupted by the previous shutdown',
+      );
+    }
+    for (const job of this.jobs.values()) {
+      const handle = schedule.scheduleJob(job.name, job.schedule, () => {
+        void this.launch(job, 'schedule').catch((err: unknown) => {
+          if (!(err instanceof AppError && err.code === 'JOB_RUNNING')) {
+            logger.error(
+              { component: 'jobs', job: job.name, err: describeError(err) },
+              'could not start job',
+            );
+          } else {
+            logger.warn(
+              { component: 'jobs', job: job.name },
+              'previous run still in progress; skipped this one',
+            );
+          }
+        });
+      });
+      if (!handle)
+        throw new AppError(
+          'JOB_SCHEDULE_INVALID',
+          `Job ${job.name} has an invalid schedule: ${job.schedule}`,
+        );
+      this.scheduled.set(job.name, handle);
+    }
+  }
+
+  /** Starts a run by hand; resolves with the run record as soon as it has started. */
+  async trigger(name: string, actor?: string): Promise<JobRunRecord> {
+    const job = this.jobs.get(name);
+    if (!job) throw notFound(`The job "${name}"`);
+    return (await this.launch(job, 'manual', actor)).run;
+  }
+
+  /** Starts a run and waits for it to finish (for tests and the CLI). */
+  async runNow(name: string, actor?: string): Promise<JobRunRecord> {
+    const job = this.jobs.get(name);
+    if (!job) throw notFound(`The job "${name}"`);
+    const r = await this.launch(job, 'manual', actor);
+    await r.done;
+    return r.run;
+  }
+
+  private async launch(
+    job: JobDefinition<D>,
+    trigger: JobRunRecord['trigger'],
+    actor?: string,
+  ): Promise<Running> {
+    if (this.stopping)
+      throw new AppError('SHUTTING_DOWN', 'The service is shutting down.', {
+        status: 503,
+        kind: 'transient',
+      });
+    if (this.running.has(job.name))
+      throw conflict('JOB_RUNNING', `Job "${job.title}" is already running.`);
+    const { store, clock, logger } = this.opts;
+    const controller = new AbortController();
+    const started = clock.now();
+    const run: JobRunRecord = {
+      id: randomId(6),
+      job: job.name,
+      trigger,
+      ...(actor ? { actor } : {}),
+      startedAt: new Date(started).toISOString(),
+      status: 'running',
+    };
+    // Reserve the slot before the first await so that two triggers cannot both start.
+    const entry: Running = { run, controller, done: Promise.resolve() };
+    this.running.set(job.name, entry);
+    try {
+      await store.write([store.jobRuns.putOp(run)]);
+    } catch (err) {
+      this.running.delete(job.name);
+      throw err;
+    }
+    logger.info({ component: 'jobs', job: job.name, run: run.id, trigger }, 'job started');
+    entry.done = this.execute(job, entry, started);
+    return entry;
+  }
+
+  private async execute(job: JobDefinition<D>, entry: Running, started: number): Promise<void> {
+    const { store, clock, logger, deps } = this.opts;
+    const { run, controller } = entry;
+    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(job.timeoutMs)]);
+    try {
+      const summary = await job.run(deps, signal);
+      if (signal.aborted) throw signal.reason;
+      run.status = 'ok';
+      if (summary) run.summary = summary;
+    } catch (err) {
+      const aborted = signal.aborted;
+      const timedOut = aborted && !controller.signal.aborted;
+      run.status = aborted && !timedOut ? 'aborted' : 'error';
+      run.error = timedOut
+        ? {
+            code: 'JOB_TIMEOUT',
+            message: `The run took longer than ${Math.round(job.timeoutMs / 1000)} s and was stopped.`,
+          }
+        : aborted
+          ? { code: 'JOB_ABORTED', message: 'The run was stopped by the shutdown of the service.' }
+          : describeError(err);
+      logger.error({ component: 'jobs', job: job.name, run: run.id, err: run.error }, 'job failed');
+    } finally {
+      const finished = clock.now();
+      run.finishedAt = new Date(finished).toISOString();
+      run.durationMs = finished - started;
+      try {
+        if (store.isOpen) await store.write([store.jobRuns.putOp(run)]);
+      } catch (err) {
+        logger.error(
+          { component: 'jobs', job: job.name, err: describeError(err) },
+          'could not record job run',
+        );
+      }
+      this.running.delete(job.name);
+      if (run.status === 'ok') {
+        logger.info(
+          {
+            component: 'jobs',
+            job: job.name,
+            run: run.id,
+            durationMs: run.durationMs,
+            summary: run.summary,
+          },
+          'job finished',
+        );
+      }
+    }
+  }
+
+  async status(): Promise<JobStatus[]> {
+    const out: JobStatus[] = [];
+    for (const job of this.jobs.values()) {
+      const running = this.running.get(job.name);
+      const last = running ? running.run : (await this.opts.store.jobRuns.recent(job.name, 1))[0];
+      const next = this.scheduled.get(job.name)?.nextInvocation();
+      out.push({
+        name: job.name,
+        title: job.title,
+        description: job.description,
+        schedule: job.schedule,
+        running: Boolean(running),
+        ...(next ? { nextRunAt: next.toISOString() } : {}),
+        ...(last ? { lastRun: last } : {}),
+      });
+    }
+    return out;
+  }
+
+  has(name: string): boolean {
+    return this.jobs.has(name);
+  }
+
+  /** Stops scheduling, waits for running jobs up to the deadline, then aborts the rest. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const handle of this.scheduled.values()) handle.cancel();
+    this.scheduled.clear();
+    const pending = [...this.running.values()];
+    if (pending.length === 0) return;
+    const all = Promise.all(pending.map((r) => r.done));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), this.opts.shutdownDeadlineMs);
+    });
+    try {
+      if ((await Promise.race([all, deadline])) === 'deadline') {
+        this.opts.logger.warn(
+          { component: 'jobs', jobs: pending.map((r) => r.run.job) },
+          'shutdown deadline reached; aborting jobs',
+        );
+        for (const r of pending) r.controller.abort(new AppError('JOB_ABORTED', 'shutdown'));
+        // A job that ignores its signal must not hold the process forever.
+        await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

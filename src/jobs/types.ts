@@ -1,0 +1,24 @@
+import type { JobRunRecord } from '../store/types.js';
+
+/** One background job: a name, a schedule, and work that honours its abort signal. */
+export interface JobDefinition<D> {
+  name: string;
+  title: string;
+  description: string;
+  /** Cron expression (node-schedule syntax, local time of the box; seconds field optional). */
+  schedule: string;
+  /** The run is aborted after this long. */
+  timeoutMs: number;
+  /** Returns a short human summary of what the run did. */
+  run(deps: D, signal: AbortSignal): Promise<string | void>;
+}
+
+export interface JobStatus {
+  name: string;
+  title: string;
+  description: string;
+  schedule: string;
+  running: boolean;
+  nextRunAt?: string;
+  lastRun?: JobRunRecord;
+}

@@ -1,0 +1,190 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { Config } from './config/schema.js';
+import { openStore, type Store } from './store/store.js';
+import { systemClock, type Clock } from './core/time.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { UserService } from './auth/user-service.js';
+import { SessionService } from './auth/session-service.js';
+import { TokenService } from './auth/token-service.js';
+import { SetupService, setupCodePath } from './auth/setup-service.js';
+import { LoginLimiter } from './auth/login-limiter.js';
+import { SiteService } from './settings/site-service.js';
+import { Scheduler } from './jobs/scheduler.js';
+import { jobTable, type JobDeps } from './jobs/table.js';
+import { buildApp } from './http/app.js';
+import type { AppDeps } from './http/deps.js';
+import type { AppEnv } from './http/env.js';
+import { describeError } from './core/errors.js';
+
+export const VERSION: string = (() => {
+  const root = path.resolve(
+    import.meta.dirname,
+    '..',
+    ...(import.meta.dirname.includes(`${path.sep}dist${path.sep}`) ? ['..'] : []),
+  );
+  return (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string })
+    .version;
+})();
+
+/** Every service of the appliance, wired from the config; no HTTP server yet. */
+export interface Services {
+  deps: AppDeps;
+  app: Hono<AppEnv>;
+  store: Store;
+  scheduler: Scheduler<JobDeps>;
+  /** The setup code, while the box is not set up yet. */
+  setupCode: string | undefined;
+}
+
+export async function buildServices(
+  config: Config,
+  opts: { logger: Logger; clock?: Clock; startJobs?: boolean },
+): Promise<Services> {
+  const { logger } = opts;
+  const clock = opts.clock ?? systemClock;
+  const store = await openStore(config.dataDir);
+  try {
+    if (store.migration?.applied.length)
+      logger.info(
+        { component: 'store', applied: store.migration.applied },
+        'store schema migrated',
+      );
+    const limiter = new LoginLimiter({
+      maxFailures: config.auth.maxFailedLogins,
+      lockoutMs: config.auth.lockoutMinutes * 60_000,
+      attemptsPerMinute: config.auth.loginAttemptsPerMinute,
+      clock,
+    });
+    // Sessions and users need each other (login stamps the user; a password change ends sessions).
+    const late: { sessions?: SessionService } = {};
+    const users = new UserService({
+      store,
+      clock,
+      passwordMinLength: config.auth.passwordMinLength,
+      endSessionsOf: (id) => late.sessions!.endSessionsOfOps(id),
+    });
+    const sessions = new SessionService({
+      store,
+      clock,
+      limiter,
+      users,
+      idleMs: config.auth.sessionIdleMinutes * 60_000,
+      absoluteMs: config.auth.sessionAbsoluteHours * 3_600_000,
+    });
+    late.sessions = sessions;
+    const tokens = new TokenService({ store, clock });
+    const setup = new SetupService({ store, clock, users });
+    const site = new SiteService({ store, clock });
+    await site.get();
+    const jobs = jobTable();
+    const scheduler = new Scheduler<JobDeps>({
+      store,
+      clock,
+      logger,
+      jobs,
+      shutdownDeadlineMs: config.jobs.shutdownDeadlineMs,
+      deps: {
+        store,
+        sessions,
+        clock,
+        jobNames: () => jobs.map((j) => j.name),
+        retention: config.jobs,
+      },
+    });
+    if (opts.startJobs !== false) await scheduler.start();
+    const deps: AppDeps = {
+      config,
+      store,
+      clock,
+      logger,
+      users,
+      sessions,
+      tokens,
+      setup,
+      site,
+      scheduler,
+      version: VERSION,
+      startedAt: clock.now(),
+    };
+    const app = await buildApp(deps);
+    const setupCode = await setup.ensureCode();
+    return { deps, app, store, scheduler, setupCode };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+export interface RunningService extends Services {
+  server: ServerType;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the appliance: services, jobs and the HTTP server. stop() shuts down in reverse order:
+ * stop accepting, finish open requests, stop jobs, close the store.
+ */
+export async function startService(
+  config: Config,
+  opts: { logger?: Logger; clock?: Clock } = {},
+): Promise<RunningService> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const services = await buildServices(config, {
+    logger,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
+  let server: ServerType;
+  try {
+    server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: services.app.fetch, hostname: config.host, port: config.port }, () =>
+        resolve(s),
+      );
+      s.once('error', reject);
+    });
+  } catch (err) {
+    await services.scheduler.stop();
+    await services.store.close();
+    throw err;
+  }
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${addr.port}`;
+  logger.info(
+    { component: 'http', url, dataDir: config.dataDir, version: VERSION },
+    'Caretaker is listening',
+  );
+  if (services.setupCode) {
+    logger.warn(
+      { component: 'setup', setupCodeFile: setupCodePath(config.dataDir) },
+      `This box is not set up yet. Open ${url}/setup and enter the setup code ${services.setupCode}`,
+    );
+  }
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info({ component: 'main' }, 'shutting down');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          // Requests still open after the grace period (long polls, stuck clients) are cut.
+          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          resolve();
+        }, config.http.shutdownGraceMs);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      });
+      await services.scheduler.stop();
+      await services.store.close();
+      logger.info({ component: 'main' }, 'stopped');
+    })().catch((err: unknown) => {
+      logger.error({ component: 'main', err: describeError(err) }, 'shutdown failed');
+    }));
+  return { ...services, server, url, stop };
+}

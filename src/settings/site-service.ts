@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { Store } from '../store/store.js';
+import type { SiteSettings } from '../store/types.js';
+import type { Clock } from '../core/time.js';
+import type { RequestContext } from '../auth/context.js';
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const siteSettingsSchema = z
+  .object({
+    name: z.string().trim().min(1, 'Give the site a name.').max(80, 'Use at most 80 characters.'),
+    location: z.string().trim().max(200, 'Use at most 200 characters.'),
+    timezone: z.string().trim().refine(isTimeZone, 'Use an IANA time zone such as Europe/Berlin.'),
+    contact: z.string().trim().max(200, 'Use at most 200 characters.'),
+  })
+  .strict();
+
+export function defaultSite(): SiteSettings {
+  return {
+    name: 'Branch office',
+    location: '',
+    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+    contact: '',
+  };
+}
+
+/** The site's identity: used by reports, maintenance windows and notifications. */
+export class SiteService {
+  /** Read on every page render, so kept in memory; this service is the only writer. */
+  private cached: SiteSettings | undefined;
+
+  constructor(private readonly deps: { store: Store; clock: Clock }) {}
+
+  async get(): Promise<SiteSettings> {
+    this.cached ??= (await this.deps.store.settings.site()) ?? defaultSite();
+    return this.cached;
+  }
+
+  /** The site name for page titles, without a store read. */
+  name(): string {
+    return this.cached?.name ?? defaultSite().name;
+  }
+
+  async update(input: SiteSettings, ctx: RequestContext): Promise<SiteSettings> {
+    const { store, clock } = this.deps;
+    const before = await this.get();
+    const changes: Record<string, unknown> = {};
+    for (const k of Object.keys(input) as Array<keyof SiteSettings>) {
+      if (input[k] !== before[k]) changes[k] = { from: before[k], to: input[k] };
+    }
+    await store.write([
+      store.settings.siteOp(input),
+      store.audit.appendOp(
+        {
+          actor: ctx.actor,
+          action: 'settings.site-updated',
+          target: 'settings:site',
+          details: changes,
+          ...(ctx.ip ? { ip: ctx.ip } : {}),
+        },
+        clock.now(),
+      ),
+    ]);
+    this.cached = input;
+    return input;
+  }
+}

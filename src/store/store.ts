@@ -1,0 +1,61 @@
+import type { Db, BatchOp } from './db.js';
+import { openDb, writeBatch } from './db.js';
+import { migrate, type MigrationResult } from './migrations.js';
+import { UsersStore } from './users.js';
+import { SessionsStore } from './sessions.js';
+import { TokensStore } from './tokens.js';
+import { AuditStore } from './audit.js';
+import { JobRunsStore } from './job-runs.js';
+import { SettingsStore } from './settings.js';
+import { randomId } from '../core/ids.js';
+
+/** The store: domain repositories over one LevelDB, and the one way to write atomically. */
+export class Store {
+  readonly users: UsersStore;
+  readonly sessions: SessionsStore;
+  readonly tokens: TokensStore;
+  readonly audit: AuditStore;
+  readonly jobRuns: JobRunsStore;
+  readonly settings: SettingsStore;
+  readonly dataDir: string;
+  migration: MigrationResult | undefined;
+  private readonly db: Db;
+
+  constructor(db: Db, dataDir: string) {
+    this.db = db;
+    this.dataDir = dataDir;
+    this.users = new UsersStore(db);
+    this.sessions = new SessionsStore(db);
+    this.tokens = new TokensStore(db);
+    this.audit = new AuditStore(db);
+    this.jobRuns = new JobRunsStore(db);
+    this.settings = new SettingsStore(db);
+  }
+
+  /** Applies all writes or none. */
+  async write(ops: BatchOp[]): Promise<void> {
+    await writeBatch(this.db, ops);
+  }
+
+  get isOpen(): boolean {
+    return this.db.status === 'open';
+  }
+
+  async close(): Promise<void> {
+    if (this.db.status === 'open' || this.db.status === 'opening') await this.db.close();
+  }
+}
+
+/** Opens the store in the data directory and brings its schema up to date. */
+export async function openStore(dataDir: string): Promise<Store> {
+  const db = await openDb(dataDir);
+  try {
+    const store = new Store(db, dataDir);
+    store.migration = await migrate(db);
+    if (!(await store.settings.boxId())) await store.write([store.settings.boxIdOp(randomId(9))]);
+    return store;
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
