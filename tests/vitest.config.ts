@@ -3,7 +3,7 @@ import path from 'node:path';
 
 export default defineConfig({
   root: path.resolve(import.meta.dirname, '..'),
-  esbuild: { jsx: 'automatic', jsxImportSource: 'hono/jsx' },
+  oxc: { jsx: { runtime: 'automatic', importSource: 'hono/jsx' } },
   test: {
     include: ['tests/{unit,integration,e2e}/**/*.test.{ts,tsx}'],
     testTimeout: 30_000,

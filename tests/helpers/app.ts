@@ -45,7 +45,10 @@ export class ManualClock implements Clock {
   }
 }
 
-export async function createTestApp(overrides: Partial<ConfigInput> = {}, opts: { clock?: Clock; startJobs?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(
+  overrides: Partial<ConfigInput> = {},
+  opts: { clock?: Clock; startJobs?: boolean } = {},
+): Promise<TestApp> {
   const tmp = await tempDir();
   const config = configSchema.parse({ dataDir: tmp.dir, logLevel: 'silent', ...overrides });
   const services = await buildServices(config, {
@@ -93,7 +96,11 @@ export async function setupAdmin(t: TestApp): Promise<{ jar: CookieJar; csrf: st
   return login(t, ADMIN.username, ADMIN.password);
 }
 
-export async function login(t: TestApp, username: string, password: string): Promise<{ jar: CookieJar; csrf: string }> {
+export async function login(
+  t: TestApp,
+  username: string,
+  password: string,
+): Promise<{ jar: CookieJar; csrf: string }> {
   const jar = new CookieJar();
   const res = await t.request('/api/v1/session', {
     method: 'POST',
@@ -107,9 +114,18 @@ export async function login(t: TestApp, username: string, password: string): Pro
 }
 
 /** JSON request helper for a logged-in session. */
-export function jsonInit(method: string, s: { jar: CookieJar; csrf: string } | undefined, body?: unknown): RequestInit & { jar?: CookieJar } {
+export function jsonInit(
+  method: string,
+  s: { jar: CookieJar; csrf: string } | undefined,
+  body?: unknown,
+): RequestInit & { jar?: CookieJar } {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (s) headers['x-csrf-token'] = s.csrf;
-  return { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), ...(s ? { jar: s.jar } : {}) };
+  return {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    ...(s ? { jar: s.jar } : {}),
+  };
 }

@@ -38,7 +38,11 @@ export function formErrors(err: unknown): {
   message: string;
   error: AppError;
 } {
-  if (isAppError(err) && err.status < 500 && err.status !== 401 && err.status !== 403) {
+  if (
+    isAppError(err) &&
+    err.status < 500 &&
+    (err.fields || (err.status !== 401 && err.status !== 403))
+  ) {
     return { fields: err.fields ?? {}, message: err.message, error: err };
   }
   throw err;
