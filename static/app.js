@@ -17,10 +17,37 @@
       secret.after(btn);
     }
   }
+  // On a phone the main navigation and the settings tabs are horizontal strips that scroll; bring
+  // the current entry into view instead of leaving it cut off at the right edge.
+  function revealCurrent(root) {
+    if (!root.querySelectorAll) return;
+    var current = root.querySelectorAll(
+      '.sidenav a[aria-current="page"], .tabs a[aria-current="page"]',
+    );
+    for (var i = 0; i < current.length; i++) {
+      var link = current[i];
+      var strip = link.closest('ul, .tabs');
+      if (!strip || strip.scrollWidth <= strip.clientWidth) continue;
+      var left =
+        link.getBoundingClientRect().left - strip.getBoundingClientRect().left + strip.scrollLeft;
+      strip.scrollLeft = Math.max(0, left - (strip.clientWidth - link.offsetWidth) / 2);
+    }
+  }
   document.addEventListener('DOMContentLoaded', function () {
     enhance(document);
+    revealCurrent(document);
+  });
+  var pending = false;
+  window.addEventListener('resize', function () {
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(function () {
+      pending = false;
+      revealCurrent(document);
+    });
   });
   document.addEventListener('htmx:load', function (e) {
     enhance(e.target);
+    revealCurrent(e.target);
   });
 })();

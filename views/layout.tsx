@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx';
+import { raw } from 'hono/html';
 
 export interface ShellUser {
   username: string;
@@ -25,6 +26,9 @@ export const NAV = [
   { href: '/reports', label: 'Reports' },
   { href: '/settings', label: 'Settings' },
 ] as const;
+
+/** Without a doctype the browser renders in quirks mode (odd form margins, table fonts). */
+const DOCTYPE = raw('<!DOCTYPE html>');
 
 const HTMX_CONFIG = JSON.stringify({
   includeIndicatorStyles: false,
@@ -59,72 +63,78 @@ export function Layout(props: LayoutProps) {
     ? JSON.stringify({ 'X-CSRF-Token': props.csrfToken })
     : undefined;
   return (
-    <html lang="en">
-      <Head title={props.title} siteName={props.siteName} />
-      <body hx-headers={hxHeaders} hx-boost="true">
-        <a class="skip" href="#main">
-          Skip to content
-        </a>
-        <header class="topbar">
-          <a class="brand" href="/">
-            <img src="/static/favicon.svg" alt="" width="24" height="24" />
-            <span>Caretaker</span>
-            <span class="site">{props.siteName}</span>
+    <>
+      {DOCTYPE}
+      <html lang="en">
+        <Head title={props.title} siteName={props.siteName} />
+        <body hx-headers={hxHeaders} hx-boost="true">
+          <a class="skip" href="#main">
+            Skip to content
           </a>
-          {props.user ? (
-            <div class="usermenu">
-              <a href="/account" class="who">
-                {props.user.username} <span class="role">{props.user.role}</span>
-              </a>
-              <form method="post" action="/logout">
-                <input type="hidden" name="_csrf" value={props.csrfToken ?? ''} />
-                <button type="submit" class="link">
-                  Log out
-                </button>
-              </form>
-            </div>
-          ) : null}
-        </header>
-        <div class="frame">
-          {props.user ? (
-            <nav class="sidenav" aria-label="Main">
-              <ul>
-                {NAV.map((n) => (
-                  <li>
-                    <a href={n.href} aria-current={props.active === n.href ? 'page' : undefined}>
-                      {n.label}
-                    </a>
-                  </li>
-                ))}
-              </ul>
-            </nav>
-          ) : null}
-          <main id="main" class={props.user ? 'content' : 'content narrow'}>
-            {props.children}
-          </main>
-        </div>
-      </body>
-    </html>
+          <header class="topbar">
+            <a class="brand" href="/">
+              <img src="/static/favicon.svg" alt="" width="24" height="24" />
+              <span>Caretaker</span>
+              <span class="site">{props.siteName}</span>
+            </a>
+            {props.user ? (
+              <div class="usermenu">
+                <a href="/account" class="who">
+                  {props.user.username} <span class="role">{props.user.role}</span>
+                </a>
+                <form method="post" action="/logout">
+                  <input type="hidden" name="_csrf" value={props.csrfToken ?? ''} />
+                  <button type="submit" class="link">
+                    Log out
+                  </button>
+                </form>
+              </div>
+            ) : null}
+          </header>
+          <div class="frame">
+            {props.user ? (
+              <nav class="sidenav" aria-label="Main">
+                <ul>
+                  {NAV.map((n) => (
+                    <li>
+                      <a href={n.href} aria-current={props.active === n.href ? 'page' : undefined}>
+                        {n.label}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              </nav>
+            ) : null}
+            <main id="main" class={props.user ? 'content' : 'content narrow'}>
+              {props.children}
+            </main>
+          </div>
+        </body>
+      </html>
+    </>
   );
 }
 
 /** A page without the application shell: login and setup. */
 export function BarePage(props: { title: string; siteName: string; children?: Child }) {
   return (
-    <html lang="en">
-      <Head title={props.title} siteName={props.siteName} />
-      <body class="bare">
-        <main id="main" class="card-page">
-          <div class="brandmark">
-            <img src="/static/favicon.svg" alt="" width="40" height="40" />
-            <div>
-              <strong>Caretaker</strong>
-              <span>{props.siteName}</span>
+    <>
+      {DOCTYPE}
+      <html lang="en">
+        <Head title={props.title} siteName={props.siteName} />
+        <body class="bare">
+          <main id="main" class="card-page">
+            <div class="brandmark">
+              <img src="/static/favicon.svg" alt="" width="40" height="40" />
+              <div>
+                <strong>Caretaker</strong>
+                <span>{props.siteName}</span>
+              </div>
             </div>
-          </div>
-          {props.children}
-        </main>
-      </body>
-    </html>
+            {props.children}
+          </main>
+        </body>
+      </html>
+    </>
   );
 }

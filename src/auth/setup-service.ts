@@ -73,13 +73,7 @@ export class SetupService {
         issuedBy,
       }),
     ];
-    if (ctx)
-      ops.push(
-        store.audit.appendOp(
-          { actor: ctx.actor, action: 'setup.code-issued', ...(ctx.ip ? { ip: ctx.ip } : {}) },
-          clock.now(),
-        ),
-      );
+    if (ctx) ops.push(store.audit.recordOp(ctx, 'setup.code-issued', undefined, clock.now()));
     await store.write(ops);
     return code;
   }

@@ -50,16 +50,10 @@ export class TokenService {
     };
     await store.write([
       store.tokens.putOp(record),
-      store.audit.appendOp(
-        {
-          actor: ctx.actor,
-          action: 'token.created',
-          target: `token:${id}`,
-          details: { name: input.name, scope: input.scope },
-          ...(ctx.ip ? { ip: ctx.ip } : {}),
-        },
-        clock.now(),
-      ),
+      store.audit.recordOp(ctx, 'token.created', `token:${id}`, clock.now(), {
+        name: input.name,
+        scope: input.scope,
+      }),
     ]);
     return { token: `${PREFIX}${id}.${secret}`, record: publicToken(record) };
   }
@@ -77,16 +71,7 @@ export class TokenService {
     const revoked: TokenRecord = { ...t, revokedAt: now, revokedBy: actorLabel(ctx.actor) };
     await store.write([
       store.tokens.putOp(revoked),
-      store.audit.appendOp(
-        {
-          actor: ctx.actor,
-          action: 'token.revoked',
-          target: `token:${id}`,
-          details: { name: t.name },
-          ...(ctx.ip ? { ip: ctx.ip } : {}),
-        },
-        clock.now(),
-      ),
+      store.audit.recordOp(ctx, 'token.revoked', `token:${id}`, clock.now(), { name: t.name }),
     ]);
     return publicToken(revoked);
   }

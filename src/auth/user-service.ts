@@ -57,16 +57,7 @@ export class UserService {
     target: string,
     details?: Record<string, unknown>,
   ): BatchOp {
-    return this.deps.store.audit.appendOp(
-      {
-        actor: ctx.actor,
-        action,
-        target,
-        ...(ctx.ip ? { ip: ctx.ip } : {}),
-        ...(details ? { details } : {}),
-      },
-      this.deps.clock.now(),
-    );
+    return this.deps.store.audit.recordOp(ctx, action, target, this.deps.clock.now(), details);
   }
 
   private checkPassword(password: string): void {

@@ -6,6 +6,9 @@ import { randomId } from '../core/ids.js';
 import { AppError, conflict, describeError, notFound } from '../core/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { JobDefinition, JobStatus } from './types.js';
+import type { BatchOp } from '../store/db.js';
+import type { RequestContext } from '../auth/context.js';
+import { actorLabel } from '../core/roles.js';
 
 interface Running {
   run: JobRunRecord;
@@ -86,11 +89,17 @@ export class Scheduler<D> {
     }
   }
 
-  /** Starts a run by hand; resolves with the run record as soon as it has started. */
-  async trigger(name: string, actor?: string): Promise<JobRunRecord> {
+  /**
+   * Starts a run by hand and resolves with the run record as soon as it has started. With a
+   * request context the start is audited in the same batch that records the run.
+   */
+  async trigger(name: string, ctx?: RequestContext): Promise<JobRunRecord> {
     const job = this.jobs.get(name);
     if (!job) throw notFound(`The job "${name}"`);
-    return (await this.launch(job, 'manual', actor)).run;
+    const audit = ctx
+      ? [this.opts.store.audit.recordOp(ctx, 'job.triggered', `job:${name}`, this.opts.clock.now())]
+      : [];
+    return (await this.launch(job, 'manual', ctx ? actorLabel(ctx.actor) : undefined, audit)).run;
   }
 
   /** Starts a run and waits for it to finish (for tests and the CLI). */
@@ -106,6 +115,7 @@ export class Scheduler<D> {
     job: JobDefinition<D>,
     trigger: JobRunRecord['trigger'],
     actor?: string,
+    extraOps: BatchOp[] = [],
   ): Promise<Running> {
     if (this.stopping)
       throw new AppError('SHUTTING_DOWN', 'The service is shutting down.', {
@@ -129,7 +139,7 @@ export class Scheduler<D> {
     const entry: Running = { run, controller, done: Promise.resolve() };
     this.running.set(job.name, entry);
     try {
-      await store.write([store.jobRuns.putOp(run)]);
+      await store.write([store.jobRuns.putOp(run), ...extraOps]);
     } catch (err) {
       this.running.delete(job.name);
       throw err;

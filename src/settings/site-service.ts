@@ -57,16 +57,7 @@ export class SiteService {
     }
     await store.write([
       store.settings.siteOp(input),
-      store.audit.appendOp(
-        {
-          actor: ctx.actor,
-          action: 'settings.site-updated',
-          target: 'settings:site',
-          details: changes,
-          ...(ctx.ip ? { ip: ctx.ip } : {}),
-        },
-        clock.now(),
-      ),
+      store.audit.recordOp(ctx, 'settings.site-updated', 'settings:site', clock.now(), changes),
     ]);
     this.cached = input;
     return input;

@@ -16,6 +16,26 @@ export class AuditStore {
     return { type: 'put', sublevel: this.sub, key, value };
   }
 
+  /** The audit entry for a change made in a request context (who and from where). */
+  recordOp(
+    ctx: { actor: AuditEntry['actor']; ip?: string | undefined },
+    action: string,
+    target: string | undefined,
+    nowMs: number,
+    details?: Record<string, unknown>,
+  ): BatchOp {
+    return this.appendOp(
+      {
+        actor: ctx.actor,
+        action,
+        ...(target ? { target } : {}),
+        ...(ctx.ip ? { ip: ctx.ip } : {}),
+        ...(details ? { details } : {}),
+      },
+      nowMs,
+    );
+  }
+
   /** Newest first; `before` is the key of the last entry of the previous page. */
   async page(limit: number, before?: string): Promise<AuditEntry[]> {
     const rows = await readAll(this.sub, { lt: before ?? HIGH, limit, reverse: true });

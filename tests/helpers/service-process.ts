@@ -1,25 +1,40 @@
+/**
+ * The real built service (`node dist/src/cli.js`) as a child process, for tests that need what a
+ * user runs: the CLI, signals, the HTTP server. Everything started here has a teardown that never
+ * throws, so afterAll/afterEach can call it even when a test failed half-way.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
+import { tempDir } from './temp-dir.js';
 
-export const CLI = path.resolve('dist/src/cli.js');
+export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const OUTPUT_LIMIT = 64 * 1024;
 
 export function assertBuilt(): void {
-  if (!existsSync(CLI))
-    throw new Error(`${CLI} is missing: run "npm run build" first (npm test does).`);
+  if (!existsSync(CLI)) {
+    throw new Error(
+      `${path.relative(ROOT, CLI)} does not exist: run "npm run build" first (npm test does).`,
+    );
+  }
 }
 
-/** A free TCP port on loopback. */
+/** A TCP port that was free a moment ago on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
+      const { port } = srv.address() as AddressInfo;
       srv.close(() => resolve(port));
     });
   });
+}
+
+function baseEnv(): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' };
 }
 
 export interface CliResult {
@@ -35,9 +50,11 @@ export function runCli(
   input?: string,
   timeoutMs = 20_000,
 ): Promise<CliResult> {
+  assertBuilt();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
+      cwd: ROOT,
+      env: { ...baseEnv(), ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -59,56 +76,91 @@ export function runCli(
 
 export interface ServiceProcess {
   child: ChildProcess;
+  pid: number;
+  port: number;
   url: string;
+  dataDir: string;
+  /** Everything the service wrote to stdout and stderr so far (bounded), for assertions and failures. */
   output(): string;
-  /** SIGTERM by PID, wait for exit (SIGKILL after 5 s); resolves with the exit code. */
+  /**
+   * SIGTERM by PID, SIGKILL after 5 s; resolves with the exit code. Removes the data directory if
+   * it was created here. Never throws.
+   */
   stop(): Promise<number | null>;
 }
 
-/** Starts `caretaker serve` on loopback and waits until /api/v1/health answers. */
+/**
+ * Starts `caretaker serve` on 127.0.0.1 and waits until GET /api/v1/health answers. Without a
+ * data directory it gets a fresh temporary one. Rejects, after cleaning up, if the service exits or
+ * does not answer in time.
+ */
 export async function startServiceProcess(
-  env: Record<string, string>,
-  timeoutMs = 15_000,
+  opts: {
+    dataDir?: string;
+    env?: Record<string, string>;
+    logLevel?: string;
+    readyTimeoutMs?: number;
+  } = {},
 ): Promise<ServiceProcess> {
   assertBuilt();
+  const tmp = opts.dataDir ? undefined : await tempDir('caretaker-svc-');
+  const dataDir = opts.dataDir ?? tmp!.dir;
   const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let out = '';
+  const append = (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+    if (out.length > OUTPUT_LIMIT) out = out.slice(-OUTPUT_LIMIT);
+  };
   const child = spawn(process.execPath, [CLI, 'serve'], {
+    cwd: ROOT,
     env: {
-      PATH: process.env.PATH ?? '',
+      ...baseEnv(),
+      CARETAKER_DATA_DIR: dataDir,
       CARETAKER_HOST: '127.0.0.1',
       CARETAKER_PORT: String(port),
-      CARETAKER_LOG_LEVEL: 'info',
-      ...env,
+      CARETAKER_LOG_LEVEL: opts.logLevel ?? 'info',
+      ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    const code = await exited;
-    clearTimeout(timer);
-    return code;
-  };
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}: ${out}`);
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+  const stop = async (): Promise<number | null> => {
     try {
-      const r = await fetch(`${url}/api/v1/health`);
-      if (r.ok) break;
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5_000).unref());
+        if ((await Promise.race([exited, timer])) === 'timeout') child.kill('SIGKILL');
+      }
+      return await exited;
     } catch {
-      // not listening yet
+      return null;
+    } finally {
+      await tmp?.cleanup();
     }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`service did not become healthy: ${out}`);
+  };
+  try {
+    const deadline = Date.now() + (opts.readyTimeoutMs ?? 20_000);
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`the service exited (code ${child.exitCode}, ${child.signalCode})`);
+      try {
+        const res = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(1_000) });
+        if (res.ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`the service did not answer on ${url} in time`);
+      await new Promise((r) => setTimeout(r, 25));
     }
-    await new Promise((r) => setTimeout(r, 25));
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}\n--- service output ---\n${out}`, { cause: err });
   }
-  return { child, url, output: () => out, stop };
+  return { child, pid: child.pid ?? -1, port, url, dataDir, output: () => out, stop };
 }

@@ -22,8 +22,8 @@ async function dataDir(): Promise<string> {
   cleanups.push(t.cleanup);
   return t.dir;
 }
-async function service(env: Record<string, string>): Promise<ServiceProcess> {
-  const s = await startServiceProcess(env);
+async function service(env: { CARETAKER_DATA_DIR: string }): Promise<ServiceProcess> {
+  const s = await startServiceProcess({ dataDir: env.CARETAKER_DATA_DIR });
   cleanups.push(() => s.stop());
   return s;
 }

@@ -23,7 +23,7 @@ export function LoginPage(props: {
           value={props.username ?? ''}
           autocomplete="username"
           required
-          autofocus
+          autofocus={!props.username}
         />
         <Field
           name="password"
@@ -31,6 +31,7 @@ export function LoginPage(props: {
           type="password"
           autocomplete="current-password"
           required
+          autofocus={Boolean(props.username)}
         />
         <button type="submit" class="primary wide">
           Log in
@@ -58,8 +59,9 @@ export function SetupPage(props: {
       <h1>Set up this box</h1>
       <p>
         Create the first administrator. To prove that you have access to the box itself, enter the
-        one-time setup code. It is printed in the service log (<code>journalctl -u caretaker</code>)
-        and stored in <code>{props.dataDir}/setup-code</code>.
+        one-time setup code. It is printed in the service log (
+        <code class="nowrap">journalctl -u caretaker</code>) and stored in{' '}
+        <code>{props.dataDir}/setup-code</code>.
       </p>
       {props.error ? <Notice kind="error">{props.error}</Notice> : null}
       <form method="post" action="/setup" class="stack">

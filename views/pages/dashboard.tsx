@@ -70,31 +70,33 @@ export function DashboardPage(p: DashboardProps) {
         </section>
         <section class="card">
           <h2>Background jobs</h2>
-          <table class="table compact">
-            <thead>
-              <tr>
-                <th>Job</th>
-                <th>Last run</th>
-                <th>Next run</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.jobs.map((j) => (
+          <div class="table-scroll">
+            <table class="table compact">
+              <thead>
                 <tr>
-                  <td>
-                    <a href={`/settings/jobs/${j.name}`}>{j.title}</a>
-                  </td>
-                  <td>
-                    {j.lastStatus ? <StatusBadge status={j.lastStatus} /> : null}{' '}
-                    <Time iso={j.lastAt} timezone={p.site.timezone} />
-                  </td>
-                  <td>
-                    <Time iso={j.nextAt} timezone={p.site.timezone} />
-                  </td>
+                  <th>Job</th>
+                  <th>Last run</th>
+                  <th>Next run</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {p.jobs.map((j) => (
+                  <tr>
+                    <td>
+                      <a href={`/settings/jobs/${j.name}`}>{j.title}</a>
+                    </td>
+                    <td>
+                      {j.lastStatus ? <StatusBadge status={j.lastStatus} /> : null}{' '}
+                      <Time iso={j.lastAt} timezone={p.site.timezone} />
+                    </td>
+                    <td>
+                      <Time iso={j.nextAt} timezone={p.site.timezone} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </section>
       </div>
     </Layout>

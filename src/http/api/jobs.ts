@@ -2,10 +2,9 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-import { validate } from '../request.js';
+import { ctxOf, validate } from '../request.js';
 import { requireRole } from '../middleware/authenticate.js';
 import { notFound } from '../../core/errors.js';
-import { actorLabel } from '../../core/roles.js';
 
 const runsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict();
 
@@ -20,15 +19,7 @@ export function jobsApi(deps: AppDeps) {
       return c.json({ items: await deps.store.jobRuns.recent(name, q.limit) });
     })
     .post('/:name/run', requireRole('operator'), async (c) => {
-      const auth = c.get('auth')!;
-      const name = c.req.param('name');
-      const run = await deps.scheduler.trigger(name, actorLabel(auth.actor));
-      await deps.store.write([
-        deps.store.audit.appendOp(
-          { actor: auth.actor, action: 'job.triggered', target: `job:${name}`, ip: c.get('ip') },
-          deps.clock.now(),
-        ),
-      ]);
+      const run = await deps.scheduler.trigger(c.req.param('name'), ctxOf(c));
       return c.json({ run }, 202);
     });
 }

@@ -287,15 +287,7 @@ export function settingsPages(deps: AppDeps) {
   });
   app.post('/jobs/:name/run', async (c) => {
     assertRole(c, 'operator');
-    const auth = c.get('auth')!;
-    const name = c.req.param('name');
-    await deps.scheduler.trigger(name, actorLabel(auth.actor));
-    await deps.store.write([
-      deps.store.audit.appendOp(
-        { actor: auth.actor, action: 'job.triggered', target: `job:${name}`, ip: c.get('ip') },
-        deps.clock.now(),
-      ),
-    ]);
+    await deps.scheduler.trigger(c.req.param('name'), ctxOf(c));
     return c.redirect(`/settings/jobs?done=${encodeURIComponent('Job started.')}`, 303);
   });
 

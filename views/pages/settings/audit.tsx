@@ -25,33 +25,35 @@ export function AuditPage(
         <p class="muted">
           Every change on this box: who, what, when and from which address. Newest first.
         </p>
-        <table class="table audit">
-          <thead>
-            <tr>
-              <th>When</th>
-              <th>Who</th>
-              <th>What</th>
-              <th>Target</th>
-              <th>From</th>
-            </tr>
-          </thead>
-          <tbody id="audit-rows">
-            {p.rows.map((r) => (
+        <div class="table-scroll">
+          <table class="table audit">
+            <thead>
               <tr>
-                <td>
-                  <Time iso={r.at} timezone={p.timezone} />
-                </td>
-                <td>{r.actor}</td>
-                <td>
-                  <code>{r.action}</code>
-                  {r.details ? <div class="muted small">{r.details}</div> : null}
-                </td>
-                <td>{r.target ?? ''}</td>
-                <td>{r.ip ?? ''}</td>
+                <th>When</th>
+                <th>Who</th>
+                <th>What</th>
+                <th>Target</th>
+                <th>From</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody id="audit-rows">
+              {p.rows.map((r) => (
+                <tr>
+                  <td>
+                    <Time iso={r.at} timezone={p.timezone} />
+                  </td>
+                  <td>{r.actor}</td>
+                  <td>
+                    <code>{r.action}</code>
+                    {r.details ? <div class="muted small">{r.details}</div> : null}
+                  </td>
+                  <td>{r.target ?? ''}</td>
+                  <td>{r.ip ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
         {p.next ? (
           <p>
             <a href={`/settings/audit?before=${encodeURIComponent(p.next)}`}>Older entries →</a>

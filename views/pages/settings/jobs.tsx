@@ -45,54 +45,56 @@ export function JobsPage(
         hx-swap="outerHTML"
       >
         <h2>Background jobs</h2>
-        <table class="table">
-          <thead>
-            <tr>
-              <th>Job</th>
-              <th>Schedule</th>
-              <th>Last run</th>
-              <th>Next run</th>
-              <th class="actions"></th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.jobs.map((j) => (
+        <div class="table-scroll">
+          <table class="table">
+            <thead>
               <tr>
-                <td>
-                  <a href={`/settings/jobs/${j.name}`}>
-                    <strong>{j.title}</strong>
-                  </a>
-                  <div class="muted small">{j.description}</div>
-                </td>
-                <td>
-                  <code>{j.schedule}</code>
-                </td>
-                <td>
-                  {j.running ? (
-                    <StatusBadge status="running" />
-                  ) : j.lastStatus ? (
-                    <StatusBadge status={j.lastStatus} />
-                  ) : null}{' '}
-                  <Time iso={j.lastAt} timezone={p.timezone} />
-                  {j.lastSummary ? <div class="muted small">{j.lastSummary}</div> : null}
-                </td>
-                <td>
-                  <Time iso={j.nextRunAt} timezone={p.timezone} />
-                </td>
-                <td class="actions">
-                  {p.canRun ? (
-                    <form method="post" action={`/settings/jobs/${j.name}/run`} class="inline">
-                      <Csrf token={p.csrfToken} />
-                      <button type="submit" disabled={j.running}>
-                        Run now
-                      </button>
-                    </form>
-                  ) : null}
-                </td>
+                <th>Job</th>
+                <th>Schedule</th>
+                <th>Last run</th>
+                <th>Next run</th>
+                <th class="actions"></th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {p.jobs.map((j) => (
+                <tr>
+                  <td>
+                    <a href={`/settings/jobs/${j.name}`}>
+                      <strong>{j.title}</strong>
+                    </a>
+                    <div class="muted small">{j.description}</div>
+                  </td>
+                  <td>
+                    <code>{j.schedule}</code>
+                  </td>
+                  <td>
+                    {j.running ? (
+                      <StatusBadge status="running" />
+                    ) : j.lastStatus ? (
+                      <StatusBadge status={j.lastStatus} />
+                    ) : null}{' '}
+                    <Time iso={j.lastAt} timezone={p.timezone} />
+                    {j.lastSummary ? <div class="muted small">{j.lastSummary}</div> : null}
+                  </td>
+                  <td>
+                    <Time iso={j.nextRunAt} timezone={p.timezone} />
+                  </td>
+                  <td class="actions">
+                    {p.canRun ? (
+                      <form method="post" action={`/settings/jobs/${j.name}/run`} class="inline">
+                        <Csrf token={p.csrfToken} />
+                        <button type="submit" disabled={j.running}>
+                          Run now
+                        </button>
+                      </form>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </section>
     </SettingsShell>
   );
@@ -106,35 +108,37 @@ export function JobRunsPage(
       <section class="card">
         <h2>{p.job.title}</h2>
         <p class="muted">{p.job.description}</p>
-        <table class="table">
-          <thead>
-            <tr>
-              <th>Started</th>
-              <th>Trigger</th>
-              <th>Result</th>
-              <th>Duration</th>
-              <th>Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.runs.map((r) => (
+        <div class="table-scroll">
+          <table class="table">
+            <thead>
               <tr>
-                <td>
-                  <Time iso={r.startedAt} timezone={p.timezone} />
-                </td>
-                <td>
-                  {r.trigger}
-                  {r.actor ? <span class="muted"> by {r.actor}</span> : null}
-                </td>
-                <td>
-                  <StatusBadge status={r.status} />
-                </td>
-                <td>{r.duration}</td>
-                <td>{r.error ? <span class="error-text">{r.error}</span> : (r.summary ?? '')}</td>
+                <th>Started</th>
+                <th>Trigger</th>
+                <th>Result</th>
+                <th>Duration</th>
+                <th>Details</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {p.runs.map((r) => (
+                <tr>
+                  <td>
+                    <Time iso={r.startedAt} timezone={p.timezone} />
+                  </td>
+                  <td>
+                    {r.trigger}
+                    {r.actor ? <span class="muted"> by {r.actor}</span> : null}
+                  </td>
+                  <td>
+                    <StatusBadge status={r.status} />
+                  </td>
+                  <td>{r.duration}</td>
+                  <td>{r.error ? <span class="error-text">{r.error}</span> : (r.summary ?? '')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
         {p.runs.length === 0 ? <p class="empty-line">This job has not run yet.</p> : null}
       </section>
     </SettingsShell>

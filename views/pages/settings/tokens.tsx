@@ -52,51 +52,53 @@ export function TokensPage(
         {p.tokens.length === 0 ? (
           <p class="empty-line">No tokens yet.</p>
         ) : (
-          <table class="table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Scope</th>
-                <th>Created</th>
-                <th>Last used</th>
-                <th class="actions">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.tokens.map((t) => (
-                <tr class={t.revokedAt ? 'disabled' : undefined}>
-                  <td>
-                    <strong>{t.name}</strong> <code class="muted">ct_{t.id}…</code>
-                  </td>
-                  <td>{t.scope}</td>
-                  <td>
-                    <Time iso={t.createdAt} timezone={p.timezone} />{' '}
-                    <span class="muted">by {t.createdBy}</span>
-                  </td>
-                  <td>
-                    <Time iso={t.lastUsedAt} timezone={p.timezone} />
-                  </td>
-                  <td class="actions">
-                    {t.revokedAt ? (
-                      <span class="pill idle">revoked</span>
-                    ) : (
-                      <form
-                        method="post"
-                        action={`/settings/tokens/${t.id}/revoke`}
-                        class="inline"
-                        hx-confirm={`Revoke the token ${t.name}? Anything using it stops working.`}
-                      >
-                        <Csrf token={p.csrfToken} />
-                        <button type="submit" class="danger">
-                          Revoke
-                        </button>
-                      </form>
-                    )}
-                  </td>
+          <div class="table-scroll">
+            <table class="table">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Scope</th>
+                  <th>Created</th>
+                  <th>Last used</th>
+                  <th class="actions">Actions</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {p.tokens.map((t) => (
+                  <tr class={t.revokedAt ? 'disabled' : undefined}>
+                    <td>
+                      <strong>{t.name}</strong> <code class="muted">ct_{t.id}…</code>
+                    </td>
+                    <td>{t.scope}</td>
+                    <td>
+                      <Time iso={t.createdAt} timezone={p.timezone} />{' '}
+                      <span class="muted">by {t.createdBy}</span>
+                    </td>
+                    <td>
+                      <Time iso={t.lastUsedAt} timezone={p.timezone} />
+                    </td>
+                    <td class="actions">
+                      {t.revokedAt ? (
+                        <span class="pill idle">revoked</span>
+                      ) : (
+                        <form
+                          method="post"
+                          action={`/settings/tokens/${t.id}/revoke`}
+                          class="inline"
+                          hx-confirm={`Revoke the token ${t.name}? Anything using it stops working.`}
+                        >
+                          <Csrf token={p.csrfToken} />
+                          <button type="submit" class="danger">
+                            Revoke
+                          </button>
+                        </form>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
       <section class="card">

@@ -35,86 +35,92 @@ export function UsersPage(
       {p.error ? <Notice kind="error">{p.error}</Notice> : null}
       <section class="card">
         <h2>Users</h2>
-        <table class="table">
-          <thead>
-            <tr>
-              <th>User</th>
-              <th>Role</th>
-              <th>Last login</th>
-              <th class="actions">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.users.map((u) => (
-              <tr class={u.disabled ? 'disabled' : undefined}>
-                <td>
-                  <strong>{u.username}</strong>
-                  {u.displayName ? <span class="muted"> · {u.displayName}</span> : null}
-                  {u.disabled ? <span class="pill idle">disabled</span> : null}
-                  {u.id === p.currentUserId ? <span class="pill">you</span> : null}
-                </td>
-                <td>{u.role}</td>
-                <td>
-                  <Time iso={u.lastLoginAt} timezone={p.timezone} />
-                </td>
-                <td class="actions">
-                  <form method="post" action={`/settings/users/${u.id}`} class="inline">
-                    <Csrf token={p.csrfToken} />
-                    <label class="sr-only" for={`role-${u.id}`}>
-                      Role of {u.username}
-                    </label>
-                    <select id={`role-${u.id}`} name="role">
-                      {['viewer', 'operator', 'admin'].map((r) => (
-                        <option value={r} selected={r === u.role}>
-                          {r}
-                        </option>
-                      ))}
-                    </select>
-                    <input type="hidden" name="disabled" value={u.disabled ? 'true' : 'false'} />
-                    <button type="submit">Set role</button>
-                  </form>
-                  <form method="post" action={`/settings/users/${u.id}`} class="inline">
-                    <Csrf token={p.csrfToken} />
-                    <input type="hidden" name="role" value={u.role} />
-                    <input type="hidden" name="disabled" value={u.disabled ? 'false' : 'true'} />
-                    <button type="submit">{u.disabled ? 'Enable' : 'Disable'}</button>
-                  </form>
-                  <details class="inline">
-                    <summary>New password</summary>
-                    <form method="post" action={`/settings/users/${u.id}/password`} class="inline">
-                      <Csrf token={p.csrfToken} />
-                      <label class="sr-only" for={`pw-${u.id}`}>
-                        New password for {u.username}
-                      </label>
-                      <input
-                        id={`pw-${u.id}`}
-                        type="password"
-                        name="password"
-                        autocomplete="new-password"
-                        minlength={p.passwordMinLength}
-                        required
-                      />
-                      <button type="submit">Set</button>
-                    </form>
-                  </details>
-                  {u.id !== p.currentUserId ? (
-                    <form
-                      method="post"
-                      action={`/settings/users/${u.id}/delete`}
-                      class="inline"
-                      hx-confirm={`Delete the user ${u.username}?`}
-                    >
-                      <Csrf token={p.csrfToken} />
-                      <button type="submit" class="danger">
-                        Delete
-                      </button>
-                    </form>
-                  ) : null}
-                </td>
+        <div class="table-scroll">
+          <table class="table">
+            <thead>
+              <tr>
+                <th>User</th>
+                <th>Role</th>
+                <th>Last login</th>
+                <th class="actions">Actions</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {p.users.map((u) => (
+                <tr class={u.disabled ? 'disabled' : undefined}>
+                  <td>
+                    <strong>{u.username}</strong>
+                    {u.displayName ? <span class="muted"> · {u.displayName}</span> : null}
+                    {u.disabled ? <span class="pill idle">disabled</span> : null}
+                    {u.id === p.currentUserId ? <span class="pill">you</span> : null}
+                  </td>
+                  <td>{u.role}</td>
+                  <td>
+                    <Time iso={u.lastLoginAt} timezone={p.timezone} />
+                  </td>
+                  <td class="actions">
+                    <form method="post" action={`/settings/users/${u.id}`} class="inline">
+                      <Csrf token={p.csrfToken} />
+                      <label class="sr-only" for={`role-${u.id}`}>
+                        Role of {u.username}
+                      </label>
+                      <select id={`role-${u.id}`} name="role">
+                        {['viewer', 'operator', 'admin'].map((r) => (
+                          <option value={r} selected={r === u.role}>
+                            {r}
+                          </option>
+                        ))}
+                      </select>
+                      <input type="hidden" name="disabled" value={u.disabled ? 'true' : 'false'} />
+                      <button type="submit">Set role</button>
+                    </form>
+                    <form method="post" action={`/settings/users/${u.id}`} class="inline">
+                      <Csrf token={p.csrfToken} />
+                      <input type="hidden" name="role" value={u.role} />
+                      <input type="hidden" name="disabled" value={u.disabled ? 'false' : 'true'} />
+                      <button type="submit">{u.disabled ? 'Enable' : 'Disable'}</button>
+                    </form>
+                    <details class="inline">
+                      <summary>New password</summary>
+                      <form
+                        method="post"
+                        action={`/settings/users/${u.id}/password`}
+                        class="inline"
+                      >
+                        <Csrf token={p.csrfToken} />
+                        <label class="sr-only" for={`pw-${u.id}`}>
+                          New password for {u.username}
+                        </label>
+                        <input
+                          id={`pw-${u.id}`}
+                          type="password"
+                          name="password"
+                          autocomplete="new-password"
+                          minlength={p.passwordMinLength}
+                          required
+                        />
+                        <button type="submit">Set</button>
+                      </form>
+                    </details>
+                    {u.id !== p.currentUserId ? (
+                      <form
+                        method="post"
+                        action={`/settings/users/${u.id}/delete`}
+                        class="inline"
+                        hx-confirm={`Delete the user ${u.username}?`}
+                      >
+                        <Csrf token={p.csrfToken} />
+                        <button type="submit" class="danger">
+                          Delete
+                        </button>
+                      </form>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </section>
       <section class="card">
         <h2>Add a user</h2>
