@@ -29,7 +29,7 @@ echo "  Data:       $CARETAKER_DATA_DIR"
 echo "  Stop with Ctrl-C."
 echo
 
-node dist/src/cli.js serve &
+node --max-semi-space-size=1 dist/src/cli.js serve & # the flags of npm start and the systemd unit
 pid=$!
 trap 'kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true' INT TERM EXIT
 

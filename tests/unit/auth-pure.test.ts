@@ -7,6 +7,8 @@ import { safeNext } from '../../src/http/ui/auth-pages.js';
 import { key, pad, prefixRange, timeKey } from '../../src/store/keys.js';
 import { roleAtLeast, scopeToRole } from '../../src/core/roles.js';
 import { ManualClock } from '../helpers/app.js';
+import { describeSchedule } from '../../src/jobs/describe-schedule.js';
+import { formatAuditDetails } from '../../src/http/ui/format.js';
 
 describe('passwords', () => {
   it('hashes with scrypt and a salt, and verifies only the right password', async () => {
@@ -108,5 +110,33 @@ describe('keys and roles', () => {
     expect(roleAtLeast('viewer', 'operator')).toBe(false);
     expect(scopeToRole('read')).toBe('viewer');
     expect(scopeToRole('operate')).toBe('operator');
+  });
+});
+
+describe('describeSchedule', () => {
+  it('puts the job table’s schedules into words and leaves others alone', () => {
+    expect(describeSchedule('7,22,37,52 * * * *')).toBe('every 15 minutes');
+    expect(describeSchedule('*/5 * * * *')).toBe('every 5 minutes');
+    expect(describeSchedule('* * * * *')).toBe('every minute');
+    expect(describeSchedule('30 3 * * *')).toBe('daily at 03:30');
+    expect(describeSchedule('12 * * * *')).toBe('hourly at minute 12');
+    expect(describeSchedule('0,10,40 * * * *')).toBe('0,10,40 * * * *');
+    expect(describeSchedule('0 3 * * 1')).toBe('0 3 * * 1');
+    expect(describeSchedule('nonsense')).toBe('nonsense');
+  });
+});
+
+describe('formatAuditDetails', () => {
+  it('shows changes as from → to and plain values as they are', () => {
+    expect(
+      formatAuditDetails({
+        role: { from: 'viewer', to: 'admin' },
+        name: 'HQ',
+        disabled: { from: false, to: true },
+        location: { from: '', to: 'Graz' },
+      }),
+    ).toBe('role: viewer → admin; name: HQ; disabled: false → true; location: (empty) → Graz');
+    expect(formatAuditDetails({})).toBeUndefined();
+    expect(formatAuditDetails(undefined)).toBeUndefined();
   });
 });

@@ -16,6 +16,8 @@ import { notFound, validationFailed } from '../../core/errors.js';
 import { auditQuery } from '../api/audit.js';
 import { validate } from '../request.js';
 import type { JobStatus } from '../../jobs/types.js';
+import { describeSchedule } from '../../jobs/describe-schedule.js';
+import { formatAuditDetails } from './format.js';
 
 function jobRow(j: JobStatus): JobRow {
   return {
@@ -23,6 +25,7 @@ function jobRow(j: JobStatus): JobRow {
     title: j.title,
     description: j.description,
     schedule: j.schedule,
+    scheduleText: describeSchedule(j.schedule),
     running: j.running,
     nextRunAt: j.nextRunAt,
     lastStatus: j.lastRun?.status,
@@ -43,7 +46,8 @@ export function settingsPages(deps: AppDeps) {
       <SiteSettingsPage
         {...shellProps(c, deps)}
         values={await deps.site.get()}
-        saved={c.req.query('saved') === '1' || c.req.query('welcome') === '1'}
+        saved={c.req.query('saved') === '1'}
+        welcome={c.req.query('welcome') === '1'}
         canEdit={hasRole(c, 'admin')}
       />,
     ),
@@ -239,7 +243,7 @@ export function settingsPages(deps: AppDeps) {
       action: e.action,
       target: e.target,
       ip: e.ip,
-      details: e.details && Object.keys(e.details).length ? JSON.stringify(e.details) : undefined,
+      details: formatAuditDetails(e.details),
     }));
     return c.html(
       <AuditPage

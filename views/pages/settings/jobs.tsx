@@ -7,6 +7,8 @@ export interface JobRow {
   title: string;
   description: string;
   schedule: string;
+  /** The schedule in words; the cron expression is shown on hover. */
+  scheduleText: string;
   running: boolean;
   nextRunAt?: string | undefined;
   lastStatus?: string | undefined;
@@ -66,7 +68,7 @@ export function JobsPage(
                     <div class="muted small">{j.description}</div>
                   </td>
                   <td>
-                    <code>{j.schedule}</code>
+                    <span title={j.schedule}>{j.scheduleText}</span>
                   </td>
                   <td>
                     {j.running ? (

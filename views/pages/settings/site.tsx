@@ -6,6 +6,7 @@ export function SiteSettingsPage(
     values: { name: string; location: string; timezone: string; contact: string };
     errors?: FieldErrors | undefined;
     saved?: boolean;
+    welcome?: boolean;
     canEdit: boolean;
   },
 ) {
@@ -17,6 +18,12 @@ export function SiteSettingsPage(
           Used in reports, notifications and maintenance windows. Times on this box are shown in the
           site’s time zone.
         </p>
+        {p.welcome ? (
+          <Notice kind="ok">
+            Welcome, this box is now yours. Give the site its name, address and time zone, then add
+            the people who look after it under Users.
+          </Notice>
+        ) : null}
         {p.saved ? <Notice kind="ok">Site settings saved.</Notice> : null}
         {p.errors ? <Notice kind="error">Please correct the fields marked below.</Notice> : null}
         <form method="post" action="/settings/site" class="stack form-grid">
