@@ -107,7 +107,9 @@ function nodeFlags(): string[] {
 }
 
 async function unitForThisMachine(text: string): Promise<string> {
-  const script = one('Service', 'ExecStart').split(/\s+/).find((a) => a.endsWith('.js'))!;
+  const script = one('Service', 'ExecStart')
+    .split(/\s+/)
+    .find((a) => a.endsWith('.js'))!;
   const local = path.join(ROOT, path.relative(INSTALL_PREFIX, script));
   let rewritten = 0;
   const out = text
@@ -132,7 +134,9 @@ describe('system/caretaker.service', () => {
     };
     // The same node flags as `npm start`, so the bench measures what the box runs.
     expect(one('Service', 'ExecStart')).toBe(
-      [NODE_ON_THE_BOX, ...nodeFlags(), `${INSTALL_PREFIX}/${pkg.bin.caretaker}`, 'serve'].join(' '),
+      [NODE_ON_THE_BOX, ...nodeFlags(), `${INSTALL_PREFIX}/${pkg.bin.caretaker}`, 'serve'].join(
+        ' ',
+      ),
     );
     expect(pkg.bin.caretaker).toBe('dist/src/cli.js');
     expect(existsSync(path.join(ROOT, 'src', 'cli.ts'))).toBe(true);
