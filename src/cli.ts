@@ -7,6 +7,7 @@ import { openStore } from './store/store.js';
 import { UserService } from './auth/user-service.js';
 import { SetupService, setupCodePath } from './auth/setup-service.js';
 import { generatePassword } from './auth/passwords.js';
+import { LoginLimiter } from './auth/login-limiter.js';
 import { systemClock } from './core/time.js';
 import { AppError, describeError } from './core/errors.js';
 import type { RequestContext } from './auth/context.js';
@@ -90,9 +91,7 @@ async function resetPassword(args: string[]): Promise<void> {
         `There is no user named "${username}". Run caretaker users to list them.`,
         { status: EX_USAGE },
       );
-    await users.setPassword(user.id, password, consoleCtx());
-    if (args.includes('--enable') && user.disabled)
-      await users.update(user.id, { disabled: false }, consoleCtx());
+    await users.setPassword(user.id, password, consoleCtx(), { enable: args.includes('--enable') });
     process.stdout.write(
       fromStdin
         ? `Password of ${user.username} changed.\n`
@@ -109,7 +108,14 @@ async function setupCode(): Promise<void> {
       passwordMinLength: minLen,
       endSessionsOf: async () => [],
     });
-    const setup = new SetupService({ store, clock: systemClock, users });
+    // The console is not throttled: only someone at the box can run it.
+    const limiter = new LoginLimiter({
+      maxFailures: 1000,
+      lockoutMs: 1,
+      attemptsPerMinute: 1000,
+      clock: systemClock,
+    });
+    const setup = new SetupService({ store, clock: systemClock, users, limiter });
     const code = await setup.issue('console', consoleCtx());
     process.stdout.write(
       `Setup code: ${code}\nIt is also in ${setupCodePath(dataDir)}. Start the service and open /setup to create an admin.\n`,

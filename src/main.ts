@@ -77,7 +77,7 @@ export async function buildServices(
     });
     late.sessions = sessions;
     const tokens = new TokenService({ store, clock });
-    const setup = new SetupService({ store, clock, users });
+    const setup = new SetupService({ store, clock, users, limiter });
     const site = new SiteService({ store, clock });
     await site.get();
     const jobs = jobTable();

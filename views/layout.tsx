@@ -31,6 +31,9 @@ export const NAV = [
 const DOCTYPE = raw('<!DOCTYPE html>');
 
 const HTMX_CONFIG = JSON.stringify({
+  // Pages may hold secrets shown once (a new API token): never keep snapshots in sessionStorage.
+  historyCacheSize: 0,
+  refreshOnHistoryMiss: true,
   includeIndicatorStyles: false,
   allowEval: false,
   allowScriptTags: false,
@@ -67,7 +70,7 @@ export function Layout(props: LayoutProps) {
       {DOCTYPE}
       <html lang="en">
         <Head title={props.title} siteName={props.siteName} />
-        <body hx-headers={hxHeaders} hx-boost="true">
+        <body hx-headers={hxHeaders} hx-boost="true" hx-history="false">
           <a class="skip" href="#main">
             Skip to content
           </a>

@@ -8,10 +8,12 @@ interface Entry {
 }
 
 /**
- * Login throttling kept in memory: a lockout per user name after consecutive failures, and a cap
- * on attempts per source address per minute. Unknown names are tracked like known ones so that
- * the answer never tells which names exist. The map is bounded so that a flood of names cannot
- * exhaust memory.
+ * Password-guessing throttle, kept in memory:
+ * - a lockout of one user name *from one address* after consecutive failures, so that a host on
+ *   the LAN cannot keep an admin locked out from everywhere else;
+ * - a cap on attempts per source address per minute, whatever the user name.
+ * Callers pass only validated, normalised names (at most 64 characters), so keys stay small; the
+ * maps are bounded, and eviction never drops an entry that is currently locked.
  */
 export class LoginLimiter {
   private readonly users = new Map<string, Entry>();
@@ -27,23 +29,34 @@ export class LoginLimiter {
     },
   ) {}
 
+  private static userKey(username: string, ip: string): string {
+    return `${username.toLowerCase()}\u0000${ip}`;
+  }
+
   private entry(map: Map<string, Entry>, key: string): Entry {
     let e = map.get(key);
     if (!e) {
-      if (map.size >= (this.opts.maxEntries ?? 10_000)) {
-        const oldest = map.keys().next().value;
-        if (oldest !== undefined) map.delete(oldest);
-      }
+      if (map.size >= (this.opts.maxEntries ?? 10_000)) this.evict(map);
       e = { failures: 0, lockedUntil: 0, windowStart: this.opts.clock.now(), attempts: 0 };
       map.set(key, e);
     }
     return e;
   }
 
-  /** Returns the number of seconds to wait, or 0 when the attempt may go ahead (and counts it). */
+  private evict(map: Map<string, Entry>): void {
+    const now = this.opts.clock.now();
+    for (const [k, v] of map) {
+      if (v.lockedUntil <= now) {
+        map.delete(k);
+        return;
+      }
+    }
+  }
+
+  /** Returns the seconds to wait, or 0 when the attempt may go ahead (and counts it). */
   check(username: string, ip: string): { retryAfterS: number; reason?: 'locked' | 'rate' } {
     const now = this.opts.clock.now();
-    const u = this.users.get(username.toLowerCase());
+    const u = this.users.get(LoginLimiter.userKey(username, ip));
     if (u && u.lockedUntil > now)
       return { retryAfterS: Math.ceil((u.lockedUntil - now) / 1000), reason: 'locked' };
     const i = this.entry(this.ips, ip);
@@ -58,9 +71,9 @@ export class LoginLimiter {
     return { retryAfterS: 0 };
   }
 
-  /** Records a failure; returns true when this failure locked the account. */
-  failure(username: string): boolean {
-    const u = this.entry(this.users, username.toLowerCase());
+  /** Records a failure; returns true when this failure locked the name for this address. */
+  failure(username: string, ip: string): boolean {
+    const u = this.entry(this.users, LoginLimiter.userKey(username, ip));
     u.failures += 1;
     if (u.failures >= this.opts.maxFailures) {
       u.failures = 0;
@@ -70,12 +83,13 @@ export class LoginLimiter {
     return false;
   }
 
-  success(username: string): void {
-    this.users.delete(username.toLowerCase());
+  success(username: string, ip: string): void {
+    this.users.delete(LoginLimiter.userKey(username, ip));
   }
 
-  /** Lifts a lockout, for example after an admin or the console reset the password. */
+  /** Lifts every lockout of a name, for example after an admin set a new password. */
   clear(username: string): void {
-    this.users.delete(username.toLowerCase());
+    const prefix = `${username.toLowerCase()}\u0000`;
+    for (const k of this.users.keys()) if (k.startsWith(prefix)) this.users.delete(k);
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { AppError } from '../core/errors.js';
 
 /**
  * Password hashing with scrypt (memory-hard, in node:crypto, no native add-on to build on a Pi).
@@ -8,12 +9,52 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
 const DEFAULT = { N: 1 << 15, r: 8, p: 1 } as const;
 const KEYLEN = 32;
 
+/**
+ * Each scrypt takes ~32 MiB and ~100 ms of a libuv worker thread. They are run at most two at a
+ * time and at most 64 may wait, so a flood of logins or password changes can neither exhaust
+ * memory nor starve LevelDB (which shares those worker threads); past that the caller gets 503.
+ */
+const MAX_RUNNING = 2;
+const MAX_WAITING = 64;
+let running = 0;
+const waiting: Array<() => void> = [];
+
+async function gated<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= MAX_RUNNING) {
+    if (waiting.length >= MAX_WAITING) {
+      throw new AppError(
+        'BUSY',
+        'The box is busy checking passwords. Try again in a few seconds.',
+        {
+          status: 503,
+          kind: 'transient',
+          cause: { retryAfterS: 5 },
+        },
+      );
+    }
+    // The finishing call hands its slot over directly, so `running` stays counted.
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else {
+    running += 1;
+  }
+  try {
+    return await fn();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running -= 1;
+  }
+}
+
 function scrypt(password: string, salt: Buffer, opts: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scryptCb(password.normalize('NFKC'), salt, KEYLEN, opts, (err, key) =>
-      err ? reject(err) : resolve(key),
-    );
-  });
+  return gated(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        scryptCb(password.normalize('NFKC'), salt, KEYLEN, opts, (err, key) =>
+          err ? reject(err) : resolve(key),
+        );
+      }),
+  );
 }
 
 function maxmem(N: number, r: number): number {

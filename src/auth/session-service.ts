@@ -7,6 +7,8 @@ import { AppError } from '../core/errors.js';
 import { verifyPassword, dummyPasswordHash } from './passwords.js';
 import type { LoginLimiter } from './login-limiter.js';
 import type { UserService } from './user-service.js';
+import { usernameSchema } from './schemas.js';
+import { Mutex } from '../lib/mutex.js';
 
 export const SESSION_COOKIE = 'ct_session';
 /** lastSeenAt is written at most this often, so that browsing does not write on every request. */
@@ -24,7 +26,17 @@ export interface ActiveSession {
   user: UserRecord;
 }
 
+const INVALID_NAME = '(invalid name)';
+
+const invalidCredentials = () =>
+  new AppError('INVALID_CREDENTIALS', 'The user name or password is not correct.', {
+    status: 401,
+    kind: 'auth',
+  });
+
 export class SessionService {
+  private readonly touchLock = new Mutex();
+
   constructor(
     private readonly deps: {
       store: Store;
@@ -42,39 +54,40 @@ export class SessionService {
     meta: { ip: string; userAgent: string },
   ): Promise<LoginResult> {
     const { store, clock, limiter } = this.deps;
-    const name = username.trim().toLowerCase();
+    const parsed = usernameSchema.safeParse(username);
+    // A name that cannot exist is throttled under one shared key, so that long or odd input never
+    // becomes a key in the limiter or a line in the audit log.
+    const name = parsed.success ? parsed.data : INVALID_NAME;
     const gate = limiter.check(name, meta.ip);
     if (gate.retryAfterS > 0) {
       throw new AppError(
         gate.reason === 'locked' ? 'ACCOUNT_LOCKED' : 'RATE_LIMITED',
         gate.reason === 'locked'
-          ? `Too many failed logins for this user. Try again in ${Math.ceil(gate.retryAfterS / 60)} min, or ask an admin to reset the password.`
+          ? `Too many failed logins for this user from your address. Try again in ${Math.ceil(gate.retryAfterS / 60)} min, or ask an admin to reset the password.`
           : `Too many login attempts from your address. Try again in ${gate.retryAfterS} s.`,
         { status: 429, kind: 'auth', cause: { retryAfterS: gate.retryAfterS } },
       );
     }
-    const user = await store.users.getByName(name);
+    const user = parsed.success ? await store.users.getByName(name) : undefined;
     // Unknown names cost the same time as known ones, so timing does not reveal which exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
     if (!user || !ok || user.disabled) {
-      const locked = limiter.failure(name);
+      const locked = limiter.failure(name, meta.ip);
       await store.write([
         store.audit.appendOp(
           {
             actor: { type: 'system', name: 'auth' },
             action: locked ? 'auth.locked' : 'auth.login-failed',
-            target: `user:${name.slice(0, 64)}`,
+            // Only names of real users are recorded: a typed name may be a mistyped password.
+            ...(user ? { target: `user:${user.username}` } : { details: { user: 'unknown' } }),
             ip: meta.ip,
           },
           clock.now(),
         ),
       ]);
-      throw new AppError('INVALID_CREDENTIALS', 'The user name or password is not correct.', {
-        status: 401,
-        kind: 'auth',
-      });
+      throw invalidCredentials();
     }
-    limiter.success(name);
+    limiter.success(name, meta.ip);
     const now = clock.now();
     const sessionId = randomId(32);
     const session: SessionRecord = {
@@ -86,24 +99,30 @@ export class SessionService {
       ip: meta.ip,
       userAgent: meta.userAgent.slice(0, 200),
     };
-    await store.write([
+    // The user may have been disabled or given a new password while scrypt ran: commitLogin
+    // re-reads it under the users lock and refuses the session if so.
+    const current = await this.deps.users.commitLogin(user, (u) => [
       store.sessions.putOp(sha256Hex(sessionId), session),
-      ...(await this.deps.users.touchLogin(user)),
       store.audit.appendOp(
         {
-          actor: { type: 'user', id: user.id, name: user.username, role: user.role },
+          actor: { type: 'user', id: u.id, name: u.username, role: u.role },
           action: 'auth.login',
-          target: `user:${user.username}`,
+          target: `user:${u.username}`,
           ip: meta.ip,
         },
         now,
       ),
     ]);
-    return { sessionId, session, user };
+    if (!current) throw invalidCredentials();
+    return { sessionId, session, user: current };
   }
 
-  /** Resolves a session cookie to its user, ending sessions that are idle, expired or orphaned. */
-  async authenticate(sessionId: string): Promise<ActiveSession | undefined> {
+  /**
+   * Resolves a session cookie to its user, ending sessions that are idle, expired or orphaned.
+   * `activity: false` (background polling) does not count as use, so idle expiry still happens
+   * while a page that polls stays open.
+   */
+  async authenticate(sessionId: string, activity = true): Promise<ActiveSession | undefined> {
     const { store, clock } = this.deps;
     if (!sessionId || sessionId.length > 100) return undefined;
     const idHash = sha256Hex(sessionId);
@@ -115,9 +134,13 @@ export class SessionService {
       await store.write([store.sessions.delOp(idHash)]);
       return undefined;
     }
-    if (now - session.lastSeenAt >= TOUCH_INTERVAL_MS) {
+    if (activity && now - session.lastSeenAt >= TOUCH_INTERVAL_MS) {
       session.lastSeenAt = now;
-      await store.write([store.sessions.putOp(idHash, session)]);
+      await this.touchLock.run(async () => {
+        // Re-read: a logout or a password change may have deleted it meanwhile.
+        const still = await store.sessions.get(idHash);
+        if (still) await store.write([store.sessions.putOp(idHash, { ...still, lastSeenAt: now })]);
+      });
     }
     return { idHash, session, user };
   }
@@ -141,6 +164,29 @@ export class SessionService {
         clock.now(),
       ),
     ]);
+  }
+
+  /**
+   * Checks a signed-in user's current password (before a password change) under the same
+   * throttle as logins, so a stolen session cannot be used to guess the password.
+   */
+  async verifyCurrentPassword(user: UserRecord, password: string, ip: string): Promise<boolean> {
+    const { limiter } = this.deps;
+    const gate = limiter.check(user.username, ip);
+    if (gate.retryAfterS > 0) {
+      throw new AppError(
+        'RATE_LIMITED',
+        `Too many wrong passwords. Try again in ${Math.ceil(gate.retryAfterS / 60)} min.`,
+        {
+          status: 429,
+          kind: 'auth',
+          cause: { retryAfterS: gate.retryAfterS },
+        },
+      );
+    }
+    if (await verifyPassword(password, user.passwordHash)) return true;
+    limiter.failure(user.username, ip);
+    return false;
   }
 
   /** Lifts a login lockout, after an admin or the console set a new password. */

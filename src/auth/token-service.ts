@@ -6,6 +6,7 @@ import { randomId, sha256Hex, safeEqual } from '../core/ids.js';
 import { conflict, notFound } from '../core/errors.js';
 import type { RequestContext } from './context.js';
 import { actorLabel } from '../core/roles.js';
+import { Mutex } from '../lib/mutex.js';
 
 const PREFIX = 'ct_';
 const TOUCH_INTERVAL_MS = 60_000;
@@ -31,6 +32,9 @@ export function parseToken(value: string): { id: string; secret: string } | unde
 
 /** API tokens for HQ and scripts: shown once, stored as a hash, scoped, revocable. */
 export class TokenService {
+  /** Serialises revocations and lastUsedAt write-backs, which both rewrite the record. */
+  private readonly lock = new Mutex();
+
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
   async create(
@@ -62,7 +66,11 @@ export class TokenService {
     return (await this.deps.store.tokens.list()).map(publicToken);
   }
 
-  async revoke(id: string, ctx: RequestContext): Promise<PublicToken> {
+  revoke(id: string, ctx: RequestContext): Promise<PublicToken> {
+    return this.lock.run(() => this.revokeLocked(id, ctx));
+  }
+
+  private async revokeLocked(id: string, ctx: RequestContext): Promise<PublicToken> {
     const { store, clock } = this.deps;
     const t = await store.tokens.get(id);
     if (!t) throw notFound('The token');
@@ -85,7 +93,14 @@ export class TokenService {
     if (!t || t.revokedAt || !safeEqual(sha256Hex(parsed.secret), t.secretHash)) return undefined;
     const now = clock.now();
     if (!t.lastUsedAt || now - Date.parse(t.lastUsedAt) >= TOUCH_INTERVAL_MS) {
-      await store.write([store.tokens.putOp({ ...t, lastUsedAt: new Date(now).toISOString() })]);
+      await this.lock.run(async () => {
+        // Re-read so that a revocation written meanwhile is never overwritten.
+        const still = await store.tokens.get(t.id);
+        if (still && !still.revokedAt)
+          await store.write([
+            store.tokens.putOp({ ...still, lastUsedAt: new Date(now).toISOString() }),
+          ]);
+      });
     }
     return t;
   }

@@ -152,12 +152,15 @@ export class UserService {
     });
   }
 
-  /** Sets a new password and ends the user's other sessions (`keepSession` is the caller's own). */
+  /**
+   * Sets a new password and ends the user's other sessions (`keepSessionHash` is the caller's
+   * own). `enable` also re-enables a disabled user, in the same batch (console recovery).
+   */
   setPassword(
     id: string,
     password: string,
     ctx: RequestContext,
-    keepSessionHash?: string,
+    opts: { keepSessionHash?: string; enable?: boolean } = {},
   ): Promise<UserRecord> {
     return this.lock.run(async () => {
       this.checkPassword(password);
@@ -168,11 +171,19 @@ export class UserService {
         passwordHash: await hashPassword(password),
         passwordChangedAt: now,
         updatedAt: now,
+        ...(opts.enable ? { disabled: false } : {}),
       };
-      const endOps = (await this.deps.endSessionsOf(id)).filter((op) => op.key !== keepSessionHash);
+      const endOps = (await this.deps.endSessionsOf(id)).filter(
+        (op) => op.key !== opts.keepSessionHash,
+      );
       await this.deps.store.write([
         ...this.deps.store.users.putOps(after, before),
-        this.audit(ctx, 'user.password-changed', `user:${after.username}`),
+        this.audit(
+          ctx,
+          'user.password-changed',
+          `user:${after.username}`,
+          before.disabled && !after.disabled ? { disabled: { from: true, to: false } } : undefined,
+        ),
         ...endOps,
       ]);
       return after;
@@ -193,8 +204,25 @@ export class UserService {
     });
   }
 
-  /** Records a successful login time without auditing (the login itself is audited). */
-  async touchLogin(user: UserRecord): Promise<BatchOp[]> {
-    return this.deps.store.users.putOps({ ...user, lastLoginAt: this.now() }, user);
+  /**
+   * Commits a login: under the users lock, re-reads the user and, if it is still enabled with the
+   * password that was just verified, writes lastLoginAt together with the session's writes.
+   * Returns undefined (no session) when the user changed meanwhile.
+   */
+  commitLogin(
+    user: UserRecord,
+    ops: (current: UserRecord) => BatchOp[],
+  ): Promise<UserRecord | undefined> {
+    return this.lock.run(async () => {
+      const current = await this.deps.store.users.get(user.id);
+      if (!current || current.disabled || current.passwordChangedAt !== user.passwordChangedAt)
+        return undefined;
+      const stamped = { ...current, lastLoginAt: this.now() };
+      await this.deps.store.write([
+        ...this.deps.store.users.putOps(stamped, current),
+        ...ops(stamped),
+      ]);
+      return stamped;
+    });
   }
 }

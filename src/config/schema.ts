@@ -21,6 +21,11 @@ export const configSchema = z
           .min(1024)
           .max(64 * 1024 * 1024)
           .default(1024 * 1024),
+        /**
+         * Host names (besides IP addresses, localhost and the box's own host name) this box
+         * answers to, for example its DNS name on the branch LAN or over the VPN.
+         */
+        allowedHosts: z.array(z.string().min(1).max(253)).max(50).default([]),
         /** Milliseconds that shutdown waits for open requests before closing them. */
         shutdownGraceMs: z.number().int().min(0).max(60_000).default(5_000),
       })

@@ -8,6 +8,7 @@ import { errorHandler, notFoundHandler } from './errors.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { authenticate, requireAuth } from './middleware/authenticate.js';
 import { csrf } from './middleware/csrf.js';
+import { hostCheck } from './middleware/host-check.js';
 import { staticRoutes } from './static.js';
 import { healthApi } from './api/health.js';
 import { setupApi } from './api/setup.js';
@@ -41,6 +42,7 @@ export async function buildApp(deps: AppDeps): Promise<Hono<AppEnv>> {
   app.notFound(notFoundHandler());
 
   app.use(securityHeaders());
+  app.use(hostCheck(deps.config.http.allowedHosts));
   app.use(async (c, next) => {
     await next();
     if (!c.req.path.startsWith('/static/') && !c.res.headers.has('cache-control'))

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * Key builders. Keys sort lexicographically in LevelDB, so numbers are fixed-width and times are
  * ISO-8601 UTC (which sort correctly as strings). The separator `!` sorts before every character
@@ -25,18 +27,21 @@ export function prefixRange(...parts: string[]): { gt: string; lt: string } {
   return { gt: p, lt: p + HIGH };
 }
 
-let lastTimeKey = '';
+let lastMs = 0;
 let counter = 0;
 /**
- * A unique, time-ordered key part for append-only logs (audit, job runs): the ISO time plus a
- * per-process counter, so two entries in the same millisecond keep their order.
+ * A unique, time-ordered key part for append-only logs (audit): the ISO time, a per-process
+ * counter and a random suffix. Within a process the time never goes backwards (a clock step on a
+ * box without a real-time clock keeps the last time), so entries keep their write order; the
+ * suffix keeps keys written by two processes, or across a clock step, from ever colliding.
  */
 export function timeKey(ms: number): string {
-  const t = new Date(ms).toISOString();
-  if (t === lastTimeKey) counter += 1;
-  else {
-    lastTimeKey = t;
+  if (ms <= lastMs) {
+    counter += 1;
+  } else {
+    lastMs = ms;
     counter = 0;
   }
-  return `${t}.${pad(counter, 4)}`;
+  const rand = randomBytes(3).toString('hex');
+  return `${new Date(lastMs).toISOString()}.${pad(counter, 8)}.${rand}`;
 }

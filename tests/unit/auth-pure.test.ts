@@ -38,12 +38,14 @@ describe('LoginLimiter', () => {
     });
     for (let i = 0; i < 2; i++) {
       expect(l.check('Bob', 'a').retryAfterS).toBe(0);
-      expect(l.failure('bob')).toBe(false);
+      expect(l.failure('bob', 'a')).toBe(false);
     }
-    expect(l.failure('BOB')).toBe(true);
-    expect(l.check('bob', 'b')).toMatchObject({ reason: 'locked', retryAfterS: 60 });
-    clock.advance(60_001);
+    expect(l.failure('BOB', 'a')).toBe(true);
+    expect(l.check('bob', 'a')).toMatchObject({ reason: 'locked', retryAfterS: 60 });
+    // the lockout is per address: the same user from elsewhere may still try
     expect(l.check('bob', 'b').retryAfterS).toBe(0);
+    clock.advance(60_001);
+    expect(l.check('bob', 'a').retryAfterS).toBe(0);
   });
   it('caps attempts per address per minute, whatever the user name', () => {
     const clock = new ManualClock();
@@ -62,7 +64,11 @@ describe('LoginLimiter', () => {
       clock: new ManualClock(),
       maxEntries: 100,
     });
-    for (let i = 0; i < 1000; i++) l.failure(`user${i}`);
+    l.failure('locked', 'x');
+    for (let i = 0; i < 4; i++) l.failure('locked', 'x');
+    for (let i = 0; i < 1000; i++) l.failure(`user${i}`, 'x');
+    // a lockout in force is never evicted by a flood of other names
+    expect(l.check('locked', 'x').reason).toBe('locked');
     expect((l as unknown as { users: Map<string, unknown> }).users.size).toBeLessThanOrEqual(100);
   });
 });
@@ -104,6 +110,11 @@ describe('keys and roles', () => {
     const k2 = timeKey(t);
     const k3 = timeKey(t + 1);
     expect(k1 < k2 && k2 < k3).toBe(true);
+    // a clock stepping backwards neither reorders nor collides
+    const k4 = timeKey(t + 60_000);
+    const k5 = timeKey(t);
+    expect(k5 > k4).toBe(true);
+    expect(new Set(Array.from({ length: 1000 }, () => timeKey(t))).size).toBe(1000);
   });
   it('orders roles and maps scopes', () => {
     expect(roleAtLeast('admin', 'operator')).toBe(true);

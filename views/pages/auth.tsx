@@ -8,12 +8,20 @@ export function LoginPage(props: {
   username?: string;
   error?: string | undefined;
   notice?: string | undefined;
+  /** A setup code issued on the console is waiting to be used. */
+  setupOpen?: boolean;
 }) {
   return (
     <BarePage title="Log in" siteName={props.siteName}>
       <h1>Log in</h1>
       {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
       {props.error ? <Notice kind="error">{props.error}</Notice> : null}
+      {props.setupOpen ? (
+        <Notice kind="info">
+          A setup code was issued on the box’s console. <a href="/setup">Create an admin with it</a>
+          .
+        </Notice>
+      ) : null}
       <form method="post" action="/login" class="stack">
         <Csrf token={props.csrfToken} />
         {props.next ? <input type="hidden" name="next" value={props.next} /> : null}

@@ -6,7 +6,6 @@ import { ctxOf, readJson } from '../request.js';
 import { AppError, forbidden } from '../../core/errors.js';
 import { publicUser } from '../../auth/user-service.js';
 import { publicToken } from '../../auth/token-service.js';
-import { verifyPassword } from '../../auth/passwords.js';
 
 const passwordBody = z
   .object({ currentPassword: z.string().min(1).max(256), newPassword: z.string().min(1).max(256) })
@@ -30,14 +29,16 @@ export function meApi(deps: AppDeps) {
       if (!auth.session) throw forbidden('An API token has no password to change.');
       const body = await readJson(c, passwordBody);
       const user = auth.session.user;
-      if (!(await verifyPassword(body.currentPassword, user.passwordHash))) {
+      if (!(await deps.sessions.verifyCurrentPassword(user, body.currentPassword, c.get('ip')))) {
         throw new AppError('INVALID_CREDENTIALS', 'The current password is not correct.', {
           status: 403,
           kind: 'auth',
           fields: { currentPassword: 'Not correct.' },
         });
       }
-      await deps.users.setPassword(user.id, body.newPassword, ctxOf(c), auth.session.idHash);
+      await deps.users.setPassword(user.id, body.newPassword, ctxOf(c), {
+        keepSessionHash: auth.session.idHash,
+      });
       return c.body(null, 204);
     });
 }

@@ -7,6 +7,9 @@ import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { isApi, isHtmx, peerAddress } from '../request.js';
 
+/** Sent by elements that poll in the background (see views), so that polling is not activity. */
+export const POLL_HEADER = 'x-caretaker-poll';
+
 /** Resolves the caller from a bearer token or the session cookie; does not require either. */
 export function authenticate(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -30,7 +33,10 @@ export function authenticate(deps: AppDeps): MiddlewareHandler<AppEnv> {
       });
     } else {
       const sid = getCookie(c, SESSION_COOKIE);
-      const active = sid ? await deps.sessions.authenticate(sid) : undefined;
+      // Background polls (htmx `every Ns`) say so, and do not keep an idle session alive.
+      const active = sid
+        ? await deps.sessions.authenticate(sid, c.req.header(POLL_HEADER) !== '1')
+        : undefined;
       if (active) {
         const u = active.user;
         c.set('auth', {

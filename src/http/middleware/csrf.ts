@@ -6,6 +6,8 @@ import type { AppEnv } from '../env.js';
 import { isSecure } from './cookies.js';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The state-changing forms used before a session exists. */
+const PRE_SESSION_FORMS = new Set(['/login', '/setup']);
 export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_FIELD = '_csrf';
 /** Double-submit cookie for the forms used before a session exists (login, setup). */
@@ -65,6 +67,10 @@ export function csrf(): MiddlewareHandler<AppEnv> {
         throw rejected('missing or wrong token');
       return next();
     }
+    // Without a session only the login and setup forms can change anything; every other route
+    // refuses unauthenticated callers itself (so an expired session gets the login page, not a
+    // CSRF error, and logging out of nothing is harmless).
+    if (!PRE_SESSION_FORMS.has(c.req.path)) return next();
     const type = c.req.header('content-type') ?? '';
     if (/^application\/json\b/i.test(type)) return next();
     const cookie = getCookie(c, PRE_CSRF_COOKIE);

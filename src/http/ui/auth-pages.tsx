@@ -10,18 +10,29 @@ import { isAppError } from '../../core/errors.js';
 
 /** Only local paths are followed after login, so /login?next= cannot send anyone elsewhere. */
 export function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  return next;
+  // Control characters, backslashes and anything that leaves this origin are refused: browsers
+  // read "/\t/evil" and "/\\evil" as links to another host.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (!next || next.length > 2000 || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next))
+    return '/';
+  try {
+    const url = new URL(next, 'http://box.invalid');
+    if (url.origin !== 'http://box.invalid') return '/';
+    return url.pathname + url.search;
+  } catch {
+    return '/';
+  }
 }
 
 export function authPages(deps: AppDeps) {
   const app = new Hono<AppEnv>();
 
   app.get('/login', async (c) => {
-    if (await deps.setup.isOpen()) return c.redirect('/setup', 303);
+    if (await deps.setup.firstBoot()) return c.redirect('/setup', 303);
     if (c.get('auth')?.session) return c.redirect(safeNext(c.req.query('next')), 303);
     return c.html(
       <LoginPage
+        setupOpen={await deps.setup.isOpen()}
         siteName={deps.site.name()}
         csrfToken={preSessionToken(c)}
         next={c.req.query('next')}

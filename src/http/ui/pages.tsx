@@ -8,7 +8,6 @@ import { DashboardPage } from '../../../views/pages/dashboard.js';
 import { AreaPage } from '../../../views/pages/area.js';
 import { AccountPage } from '../../../views/pages/account.js';
 import { formatDuration } from '../../core/time.js';
-import { verifyPassword } from '../../auth/passwords.js';
 
 /** The dashboard, the product's areas and the user's own account page. */
 export function mainPages(deps: AppDeps) {
@@ -67,17 +66,20 @@ export function mainPages(deps: AppDeps) {
         422,
       );
     if (!auth.session) return render({ currentPassword: 'Only people have passwords.' });
-    if (!(await verifyPassword(form.currentPassword ?? '', auth.session.user.passwordHash)))
+    if (
+      !(await deps.sessions.verifyCurrentPassword(
+        auth.session.user,
+        form.currentPassword ?? '',
+        c.get('ip'),
+      ))
+    )
       return render({ currentPassword: 'This is not your current password.' });
     if ((form.newPassword ?? '') !== (form.confirm ?? ''))
       return render({ confirm: 'The two passwords differ.' });
     try {
-      await deps.users.setPassword(
-        auth.session.user.id,
-        form.newPassword ?? '',
-        ctxOf(c),
-        auth.session.idHash,
-      );
+      await deps.users.setPassword(auth.session.user.id, form.newPassword ?? '', ctxOf(c), {
+        keepSessionHash: auth.session.idHash,
+      });
     } catch (err) {
       const e = formErrors(err);
       return render({ newPassword: e.fields.password ?? e.message });

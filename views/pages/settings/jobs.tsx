@@ -43,6 +43,7 @@ export function JobsPage(
         id="jobs"
         hx-get="/settings/jobs"
         hx-trigger="every 5s"
+        hx-headers={JSON.stringify({ 'X-Caretaker-Poll': '1' })}
         hx-select="#jobs"
         hx-swap="outerHTML"
       >
