@@ -16,6 +16,11 @@ import { SiteService } from './settings/site-service.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { jobTable, type JobDeps } from './jobs/table.js';
 import { buildApp } from './http/app.js';
+import { SecretBox } from './lib/secret-box.js';
+import { CredentialService } from './snmp/credential-service.js';
+import { DiscoverySettingsService } from './discovery/settings-service.js';
+import { ScanService } from './discovery/scan-service.js';
+import { DeviceService } from './discovery/device-service.js';
 import type { AppDeps } from './http/deps.js';
 import type { AppEnv } from './http/env.js';
 import { describeError } from './core/errors.js';
@@ -80,6 +85,29 @@ export async function buildServices(
     const setup = new SetupService({ store, clock, users, limiter });
     const site = new SiteService({ store, clock });
     await site.get();
+    const secrets = await SecretBox.open(config.dataDir);
+    const credentials = new CredentialService({ store, clock, secrets });
+    const late2: { scheduler?: Scheduler<JobDeps> } = {};
+    const discovery = new DiscoverySettingsService({
+      store,
+      clock,
+      onScheduleChange: (cron) => late2.scheduler?.setSchedule('discovery', cron),
+    });
+    const scans = new ScanService({
+      store,
+      clock,
+      logger,
+      config: config.discovery,
+      credentials,
+      settings: discovery,
+    });
+    const devices = new DeviceService({ store, clock });
+    const interrupted = await scans.recover();
+    if (interrupted)
+      logger.warn(
+        { component: 'discovery', count: interrupted },
+        'marked scans interrupted by the previous shutdown as failed',
+      );
     const jobs = jobTable();
     const scheduler = new Scheduler<JobDeps>({
       store,
@@ -93,8 +121,11 @@ export async function buildServices(
         clock,
         jobNames: () => jobs.map((j) => j.name),
         retention: config.jobs,
+        scans,
       },
     });
+    late2.scheduler = scheduler;
+    scheduler.setSchedule('discovery', (await discovery.get()).schedule);
     if (opts.startJobs !== false) await scheduler.start();
     const deps: AppDeps = {
       config,
@@ -107,6 +138,10 @@ export async function buildServices(
       setup,
       site,
       scheduler,
+      credentials,
+      discovery,
+      scans,
+      devices,
       version: VERSION,
       startedAt: clock.now(),
     };
@@ -180,6 +215,7 @@ export async function startService(
         });
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
+      await services.deps.scans.shutdown();
       await services.scheduler.stop();
       await services.store.close();
       logger.info({ component: 'main' }, 'stopped');

@@ -59,6 +59,27 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    discovery: z
+      .object({
+        /** The nmap program (it needs CAP_NET_RAW for ARP discovery; see the systemd unit). */
+        nmapPath: z.string().min(1).default('nmap'),
+        /** The whole ping sweep is stopped after this long. */
+        sweepTimeoutMs: z.number().int().min(5_000).max(3_600_000).default(600_000),
+        serviceScanTimeoutMs: z.number().int().min(5_000).max(7_200_000).default(1_800_000),
+        serviceScanTopPorts: z.number().int().min(1).max(1000).default(100),
+        /** SNMP agents probed at the same time. */
+        snmpConcurrency: z.number().int().min(1).max(256).default(32),
+        snmpTimeoutMs: z.number().int().min(100).max(30_000).default(1_500),
+        snmpRetries: z.number().int().min(0).max(5).default(1),
+        /** SNMP port (161; tests and the simulator-only demo use another). */
+        snmpPort: z.number().int().min(1).max(65535).default(161),
+        /** Values read per table at most (a huge forwarding table is cut, and noted). */
+        maxTableRows: z.number().int().min(100).max(1_000_000).default(50_000),
+        /** Time budget for reading one device's inventory. */
+        perDeviceBudgetMs: z.number().int().min(1_000).max(600_000).default(60_000),
+      })
+      .strict()
+      .prefault({}),
     jobs: z
       .object({
         /** How long shutdown waits for running jobs before it aborts them. */

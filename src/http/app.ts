@@ -19,6 +19,9 @@ import { tokensApi } from './api/tokens.js';
 import { auditApi } from './api/audit.js';
 import { jobsApi } from './api/jobs.js';
 import { settingsApi } from './api/settings.js';
+import { discoveryApi, discoverySettingsRoutes } from './api/discovery.js';
+import { credentialsApi } from './api/credentials.js';
+import { devicesApi } from './api/devices.js';
 import { authPages } from './ui/auth-pages.js';
 import { mainPages } from './ui/pages.js';
 import { settingsPages } from './ui/settings-pages.js';
@@ -78,6 +81,10 @@ export async function buildApp(deps: AppDeps): Promise<Hono<AppEnv>> {
   api.route('/audit', auditApi(deps)); // admin
   api.route('/jobs', jobsApi(deps)); // view: any role; run: operator
   api.route('/settings', settingsApi(deps)); // view: any role; change: admin
+  api.route('/settings/discovery', discoverySettingsRoutes(deps)); // view: any role; change: admin
+  api.route('/credentials', credentialsApi(deps)); // admin
+  api.route('/devices', devicesApi(deps)); // view: any role; edit: operator; delete: admin
+  api.route('/discovery', discoveryApi(deps)); // view: any role; scan/cancel: operator
   app.route('/api/v1', api);
 
   // ---- UI --------------------------------------------------------------------------------

@@ -9,6 +9,10 @@ import type { SetupService } from '../auth/setup-service.js';
 import type { SiteService } from '../settings/site-service.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 import type { JobDeps } from '../jobs/table.js';
+import type { CredentialService } from '../snmp/credential-service.js';
+import type { DiscoverySettingsService } from '../discovery/settings-service.js';
+import type { ScanService } from '../discovery/scan-service.js';
+import type { DeviceService } from '../discovery/device-service.js';
 
 /** What the HTTP layer may call: services, never `level` directly. */
 export interface AppDeps {
@@ -22,6 +26,10 @@ export interface AppDeps {
   setup: SetupService;
   site: SiteService;
   scheduler: Scheduler<JobDeps>;
+  credentials: CredentialService;
+  discovery: DiscoverySettingsService;
+  scans: ScanService;
+  devices: DeviceService;
   version: string;
   startedAt: number;
 }

@@ -3,6 +3,7 @@
  * the job table uses are described; anything else is shown as the expression itself.
  */
 export function describeSchedule(cron: string): string {
+  if (cron.trim() === '') return 'only by hand';
   const f = cron.trim().split(/\s+/);
   if (f.length !== 5) return cron;
   const [min, hour, dom, mon, dow] = f as [string, string, string, string, string];

@@ -26,6 +26,9 @@ export class Scheduler<D> {
   private readonly scheduled = new Map<string, schedule.Job>();
   private readonly jobs: Map<string, JobDefinition<D>>;
   private stopping = false;
+  private started = false;
+  /** Schedules changed at run time (from settings), overriding the job table's. */
+  private readonly schedules = new Map<string, string>();
 
   constructor(
     private readonly opts: {
@@ -64,29 +67,62 @@ export class Scheduler<D> {
         'marked runs interrupted by the previous shutdown',
       );
     }
-    for (const job of this.jobs.values()) {
-      const handle = schedule.scheduleJob(job.name, job.schedule, () => {
-        void this.launch(job, 'schedule').catch((err: unknown) => {
-          if (!(err instanceof AppError && err.code === 'JOB_RUNNING')) {
-            logger.error(
-              { component: 'jobs', job: job.name, err: describeError(err) },
-              'could not start job',
-            );
-          } else {
-            logger.warn(
-              { component: 'jobs', job: job.name },
-              'previous run still in progress; skipped this one',
-            );
-          }
-        });
+    this.started = true;
+    for (const job of this.jobs.values()) this.plan(job);
+  }
+
+  /** Schedules (or, for an empty schedule, unschedules) one job. */
+  private plan(job: JobDefinition<D>): void {
+    this.scheduled.get(job.name)?.cancel();
+    this.scheduled.delete(job.name);
+    const cron = this.schedules.get(job.name) ?? job.schedule;
+    if (!cron) return;
+    const { logger } = this.opts;
+    const handle = schedule.scheduleJob(job.name, cron, () => {
+      void this.launch(job, 'schedule').catch((err: unknown) => {
+        if (!(err instanceof AppError && err.code === 'JOB_RUNNING')) {
+          logger.error(
+            { component: 'jobs', job: job.name, err: describeError(err) },
+            'could not start job',
+          );
+        } else {
+          logger.warn(
+            { component: 'jobs', job: job.name },
+            'previous run still in progress; skipped this one',
+          );
+        }
       });
-      if (!handle)
-        throw new AppError(
-          'JOB_SCHEDULE_INVALID',
-          `Job ${job.name} has an invalid schedule: ${job.schedule}`,
-        );
-      this.scheduled.set(job.name, handle);
-    }
+    });
+    if (!handle)
+      throw new AppError(
+        'JOB_SCHEDULE_INVALID',
+        `Job ${job.name} has an invalid schedule: ${cron}`,
+      );
+    this.scheduled.set(job.name, handle);
+  }
+
+  /** True when node-schedule accepts the cron expression. */
+  static validSchedule(cron: string): boolean {
+    const probe = schedule.scheduleJob(cron, () => undefined);
+    if (!probe) return false;
+    probe.cancel();
+    return true;
+  }
+
+  /**
+   * Changes a job's schedule at run time (a setting changed); '' means "only by hand". Applied at
+   * once when the scheduler runs, else at start().
+   */
+  setSchedule(name: string, cron: string): void {
+    const job = this.jobs.get(name);
+    if (!job) throw notFound(`The job "${name}"`);
+    if (cron && !Scheduler.validSchedule(cron))
+      throw new AppError('JOB_SCHEDULE_INVALID', `Not a valid schedule: ${cron}`, {
+        status: 422,
+        kind: 'input',
+      });
+    this.schedules.set(name, cron);
+    if (this.started && !this.stopping) this.plan(job);
   }
 
   /**
@@ -209,7 +245,7 @@ export class Scheduler<D> {
         name: job.name,
         title: job.title,
         description: job.description,
-        schedule: job.schedule,
+        schedule: this.schedules.get(job.name) ?? job.schedule,
         running: Boolean(running),
         ...(next ? { nextRunAt: next.toISOString() } : {}),
         ...(last ? { lastRun: last } : {}),

@@ -1,6 +1,6 @@
 import type { Db, BatchOp, Sub } from './db.js';
 import { sub } from './db.js';
-import type { SetupState, SiteSettings } from './types.js';
+import type { DiscoverySettings, SetupState, SiteSettings } from './types.js';
 
 /** Small singleton records: settings of the site and of each feature, and the store's meta data. */
 export class SettingsStore {
@@ -16,6 +16,13 @@ export class SettingsStore {
   }
   siteOp(site: SiteSettings): BatchOp {
     return { type: 'put', sublevel: this.sub, key: 'site', value: site };
+  }
+
+  async discovery(): Promise<DiscoverySettings | undefined> {
+    return (await this.sub.get('discovery')) as DiscoverySettings | undefined;
+  }
+  discoveryOp(d: DiscoverySettings): BatchOp {
+    return { type: 'put', sublevel: this.sub, key: 'discovery', value: d };
   }
 
   async schemaVersion(): Promise<number | undefined> {

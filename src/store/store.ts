@@ -7,6 +7,10 @@ import { TokensStore } from './tokens.js';
 import { AuditStore } from './audit.js';
 import { JobRunsStore } from './job-runs.js';
 import { SettingsStore } from './settings.js';
+import { CredentialsStore } from './credentials.js';
+import { DevicesStore } from './devices.js';
+import { ScansStore } from './scans.js';
+import { EventsStore } from './events.js';
 import { randomId } from '../core/ids.js';
 
 /** The store: domain repositories over one LevelDB, and the one way to write atomically. */
@@ -17,6 +21,10 @@ export class Store {
   readonly audit: AuditStore;
   readonly jobRuns: JobRunsStore;
   readonly settings: SettingsStore;
+  readonly credentials: CredentialsStore;
+  readonly devices: DevicesStore;
+  readonly scans: ScansStore;
+  readonly events: EventsStore;
   readonly dataDir: string;
   migration: MigrationResult | undefined;
   private readonly db: Db;
@@ -30,6 +38,10 @@ export class Store {
     this.audit = new AuditStore(db);
     this.jobRuns = new JobRunsStore(db);
     this.settings = new SettingsStore(db);
+    this.credentials = new CredentialsStore(db);
+    this.devices = new DevicesStore(db);
+    this.scans = new ScansStore(db);
+    this.events = new EventsStore(db);
   }
 
   /** Applies all writes or none. */

@@ -74,3 +74,145 @@ export interface SetupState {
   issuedAt: string;
   issuedBy: string;
 }
+
+/** An SNMP credential as stored: secrets sealed with the SecretBox, never in clear. */
+export interface CredentialRecord {
+  id: string;
+  name: string;
+  version: '1' | '2c' | '3';
+  /** Position in the list that discovery tries, lowest first. */
+  order: number;
+  sealedCommunity?: string;
+  user?: string;
+  level?: 'noAuthNoPriv' | 'authNoPriv' | 'authPriv';
+  authProtocol?: 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+  sealedAuthKey?: string;
+  privProtocol?: 'des' | 'aes' | 'aes256b' | 'aes256r';
+  sealedPrivKey?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DiscoverySettings {
+  subnets: string[];
+  exclude: string[];
+  /** Cron expression for rediscovery, or '' for manual scans only. */
+  schedule: string;
+  /** Also run the (slower) nmap service scan of live hosts. */
+  serviceScan: boolean;
+}
+
+export type ScanStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface ScanRecord {
+  id: string;
+  status: ScanStatus;
+  trigger: 'manual' | 'schedule';
+  actor?: string;
+  subnets: string[];
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  phase: 'queued' | 'sweep' | 'snmp' | 'services' | 'merge' | 'done';
+  progress: {
+    percent: number;
+    hostsUp: number;
+    hostsProbed: number;
+    snmpAnswered: number;
+    devicesNew: number;
+    devicesUpdated: number;
+    devicesMissing: number;
+  };
+  error?: { code: string; message: string };
+  /** Per-host problems worth showing (SNMP answered garbage, a table cut short, …). */
+  notes: string[];
+}
+
+export interface DeviceRecord {
+  id: string;
+  /** Shown name: the admin's name if set, else sysName, else the address. */
+  name: string;
+  nameSource: 'auto' | 'manual';
+  ip: string;
+  addresses: string[];
+  mac?: string;
+  macVendor?: string;
+  sysName?: string;
+  sysDescr?: string;
+  sysObjectID?: string;
+  engineId?: string;
+  serial?: string;
+  vendor?: string;
+  model?: string;
+  os?: string;
+  osVersion?: string;
+  firmware?: string;
+  type: string;
+  typeSource: 'auto' | 'manual';
+  reasons: string[];
+  location?: string;
+  contact?: string;
+  uptimeS?: number;
+  uptimeAt?: string;
+  snmp: {
+    credentialId?: string;
+    credentialSource?: 'auto' | 'manual';
+    version?: '1' | '2c' | '3';
+    ok: boolean;
+    error?: { code: string; message: string };
+  };
+  services: Array<{
+    protocol: string;
+    port: number;
+    name?: string;
+    product?: string;
+    version?: string;
+  }>;
+  interfaceCount: number;
+  notes: string;
+  status: 'up' | 'missing';
+  missedScans: number;
+  firstSeen: string;
+  lastSeen: string;
+  lastScanId: string;
+}
+
+export interface DeviceDetails {
+  neighbours: import('../discovery/types.js').Neighbour[];
+  arp: import('../discovery/types.js').ArpEntry[];
+  fdb: import('../discovery/types.js').FdbEntry[];
+  ipAddrs: import('../discovery/types.js').IpAddrEntry[];
+  collectNotes: string[];
+}
+
+export interface DeviceChange {
+  key: string;
+  at: string;
+  deviceId: string;
+  scanId?: string;
+  actor?: string;
+  kind:
+    | 'created'
+    | 'changed'
+    | 'address-changed'
+    | 'identity-changed'
+    | 'missing'
+    | 'returned'
+    | 'edited';
+  changes: Array<{ field: string; from?: unknown; to?: unknown }>;
+}
+
+export interface EventRecord {
+  key: string;
+  at: string;
+  kind:
+    | 'device.new'
+    | 'device.missing'
+    | 'device.returned'
+    | 'device.identity-changed'
+    | 'device.address-changed';
+  severity: 'info' | 'warning' | 'minor' | 'major' | 'critical';
+  deviceId?: string;
+  message: string;
+  details?: Record<string, unknown>;
+}

@@ -1,0 +1,499 @@
+import type { Store } from '../store/store.js';
+import type { BatchOp } from '../store/db.js';
+import type { DeviceRecord, ScanRecord } from '../store/types.js';
+import type { Clock } from '../core/time.js';
+import type { Logger } from '../lib/logger.js';
+import type { Config } from '../config/schema.js';
+import type { RequestContext } from '../auth/context.js';
+import type { CredentialService } from '../snmp/credential-service.js';
+import type { SnmpCredential } from '../snmp/types.js';
+import { openSnmp } from '../snmp/session.js';
+import { AppError, conflict, describeError, notFound } from '../core/errors.js';
+import { actorLabel } from '../core/roles.js';
+import { randomId } from '../core/ids.js';
+import { Mutex } from '../lib/mutex.js';
+import { pingSweep, serviceScan } from './nmap.js';
+import { parseCidr, ipInCidr, type Cidr } from './targets.js';
+import { collectInventory, SYSTEM_OIDS } from './snmp-collect.js';
+import { identify } from './identify.js';
+import { mergeDevice, markMissing, matchDevice, observationKeys } from './merge.js';
+import type { DiscoverySettingsService } from './settings-service.js';
+import type { Observation } from './types.js';
+import type { IdentityKey } from '../store/devices.js';
+
+type DiscoveryConfig = Config['discovery'];
+
+interface Running {
+  scan: ScanRecord;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time. */
+async function pool<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+  signal: AbortSignal,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      signal.throwIfAborted();
+      const item = items[next++]!;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * Discovery scans: nmap host discovery → SNMP probe of every live host with the credential list →
+ * inventory collection → identification → merge into the inventory. One scan at a time; progress
+ * is kept in memory and in the store; a scan can be cancelled. The inventory is changed in one
+ * atomic batch at the end, so a cancelled, failed or interrupted scan leaves it as it was.
+ */
+export class ScanService {
+  private current: Running | undefined;
+  private readonly startLock = new Mutex();
+  private lastPersist = 0;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      logger: Logger;
+      config: DiscoveryConfig;
+      credentials: CredentialService;
+      settings: DiscoverySettingsService;
+    },
+  ) {}
+
+  private nowIso(): string {
+    return new Date(this.deps.clock.now()).toISOString();
+  }
+
+  /** Scans left queued or running by a crash are marked failed; the inventory was not touched. */
+  async recover(): Promise<number> {
+    const { store } = this.deps;
+    const stale = await store.scans.unfinished();
+    await store.write(
+      stale.map((s) =>
+        store.scans.putOp({
+          ...s,
+          status: 'failed',
+          finishedAt: this.nowIso(),
+          error: {
+            code: 'INTERRUPTED',
+            message: 'The service stopped during this scan; the inventory was left as it was.',
+          },
+        }),
+      ),
+    );
+    return stale.length;
+  }
+
+  running(): ScanRecord | undefined {
+    return this.current ? structuredClone(this.current.scan) : undefined;
+  }
+
+  async get(id: string): Promise<ScanRecord> {
+    if (this.current?.scan.id === id) return structuredClone(this.current.scan);
+    const s = await this.deps.store.scans.get(id);
+    if (!s) throw notFound('The scan');
+    return s;
+  }
+
+  recent(limit: number, before?: string): Promise<ScanRecord[]> {
+    return this.deps.store.scans.recent(limit, before);
+  }
+
+  /** Starts a scan in the background; resolves with its record (202 for the API). */
+  start(
+    trigger: ScanRecord['trigger'],
+    ctx?: RequestContext,
+    parentSignal?: AbortSignal,
+  ): Promise<Running> {
+    return this.startLock.run(async () => {
+      if (this.current)
+        throw conflict(
+          'SCAN_RUNNING',
+          `A scan is already running (${this.current.scan.id}). Wait for it or cancel it.`,
+        );
+      const settings = await this.deps.settings.get();
+      if (!settings.subnets.length) {
+        throw conflict(
+          'DISCOVERY_NOT_CONFIGURED',
+          'No networks to scan are configured. An admin sets them under Settings → Discovery; until then the box scans nothing.',
+        );
+      }
+      const { store, clock } = this.deps;
+      const now = clock.now();
+      const scan: ScanRecord = {
+        id: `${new Date(now).toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomId(4)}`,
+        status: 'running',
+        trigger,
+        ...(ctx ? { actor: actorLabel(ctx.actor) } : {}),
+        subnets: settings.subnets,
+        createdAt: new Date(now).toISOString(),
+        startedAt: new Date(now).toISOString(),
+        phase: 'sweep',
+        progress: {
+          percent: 0,
+          hostsUp: 0,
+          hostsProbed: 0,
+          snmpAnswered: 0,
+          devicesNew: 0,
+          devicesUpdated: 0,
+          devicesMissing: 0,
+        },
+        notes: [],
+      };
+      const ops: BatchOp[] = [store.scans.putOp(scan)];
+      if (ctx)
+        ops.push(
+          store.audit.recordOp(ctx, 'discovery.scan-started', `scan:${scan.id}`, now, {
+            subnets: settings.subnets.join(', '),
+          }),
+        );
+      await store.write(ops);
+      const controller = new AbortController();
+      const onParentAbort = () => controller.abort(parentSignal?.reason);
+      parentSignal?.addEventListener('abort', onParentAbort, { once: true });
+      const entry: Running = { scan, controller, done: Promise.resolve() };
+      this.current = entry;
+      entry.done = this.execute(entry, settings).finally(() => {
+        parentSignal?.removeEventListener('abort', onParentAbort);
+        this.current = undefined;
+      });
+      return entry;
+    });
+  }
+
+  /** For the scheduled job: start and wait; a box without configured networks is not an error. */
+  async runScheduled(signal: AbortSignal): Promise<string> {
+    let entry: Running;
+    try {
+      entry = await this.start('schedule', undefined, signal);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'DISCOVERY_NOT_CONFIGURED')
+        return 'no networks configured: nothing scanned';
+      throw err;
+    }
+    await entry.done;
+    const s = entry.scan;
+    if (s.status === 'failed')
+      throw new AppError(s.error?.code ?? 'SCAN_FAILED', s.error?.message ?? 'The scan failed.');
+    return `${s.status}: ${s.progress.hostsUp} hosts up, ${s.progress.devicesNew} new, ${s.progress.devicesUpdated} changed, ${s.progress.devicesMissing} missing`;
+  }
+
+  async cancel(id: string, ctx: RequestContext): Promise<ScanRecord> {
+    const cur = this.current;
+    if (!cur || cur.scan.id !== id) {
+      const s = await this.get(id);
+      throw conflict(
+        'SCAN_NOT_RUNNING',
+        `Scan ${id} is ${s.status}; only a running scan can be cancelled.`,
+      );
+    }
+    cur.controller.abort(new AppError('CANCELLED', `Cancelled by ${actorLabel(ctx.actor)}.`));
+    await this.deps.store.write([
+      this.deps.store.audit.recordOp(
+        ctx,
+        'discovery.scan-cancelled',
+        `scan:${id}`,
+        this.deps.clock.now(),
+      ),
+    ]);
+    await cur.done;
+    return this.get(id);
+  }
+
+  /** On shutdown: stops a running scan (recorded as failed, inventory unchanged) and waits for it. */
+  async shutdown(): Promise<void> {
+    const cur = this.current;
+    if (!cur) return;
+    cur.controller.abort(
+      new AppError(
+        'INTERRUPTED',
+        'The service stopped during this scan; the inventory was left as it was.',
+      ),
+    );
+    await cur.done;
+  }
+
+  private async persist(scan: ScanRecord, force = false): Promise<void> {
+    const now = this.deps.clock.now();
+    if (!force && now - this.lastPersist < 1_000) return;
+    this.lastPersist = now;
+    await this.deps.store.write([this.deps.store.scans.putOp(scan)]);
+  }
+
+  private async execute(
+    entry: Running,
+    settings: { subnets: string[]; exclude: string[]; serviceScan: boolean },
+  ): Promise<void> {
+    const { scan, controller } = entry;
+    const signal = controller.signal;
+    const { logger, config } = this.deps;
+    const log = logger.child({ component: 'discovery', scan: scan.id });
+    try {
+      const targets = settings.subnets
+        .map((s) => parseCidr(s))
+        .filter((c): c is Cidr => !('error' in c));
+      const exclude = settings.exclude
+        .map((s) => parseCidr(s))
+        .filter((c): c is Cidr => !('error' in c));
+      log.info({ subnets: settings.subnets }, 'scan started');
+
+      const sweep = await pingSweep(targets, exclude, {
+        nmapPath: config.nmapPath,
+        timeoutMs: config.sweepTimeoutMs,
+        signal,
+        onProgress: (p) => {
+          scan.progress.percent = Math.round(p * 0.3);
+        },
+      });
+      const hosts = sweep.hosts.filter((h) => h.ipv4);
+      scan.progress.hostsUp = hosts.length;
+      scan.progress.percent = 30;
+      scan.phase = 'snmp';
+      await this.persist(scan, true);
+
+      const observations = await this.probeAll(
+        hosts.map((h) => ({
+          ip: h.ipv4!,
+          ...(h.mac ? { mac: h.mac } : {}),
+          ...(h.macVendor ? { macVendor: h.macVendor } : {}),
+        })),
+        scan,
+        signal,
+      );
+
+      if (settings.serviceScan && observations.length) {
+        scan.phase = 'services';
+        await this.persist(scan, true);
+        const svc = await serviceScan(
+          observations.map((o) => o.ip),
+          {
+            nmapPath: config.nmapPath,
+            timeoutMs: config.serviceScanTimeoutMs,
+            topPorts: config.serviceScanTopPorts,
+            signal,
+            onProgress: (p) => (scan.progress.percent = 80 + Math.round(p * 0.15)),
+          },
+        );
+        const byIp = new Map(svc.hosts.map((h) => [h.ipv4, h.ports]));
+        for (const o of observations) o.services = byIp.get(o.ip) ?? [];
+      }
+
+      signal.throwIfAborted();
+      scan.phase = 'merge';
+      scan.progress.percent = 95;
+      await this.merge(observations, targets, scan, settings.serviceScan);
+      log.info({ progress: scan.progress }, 'scan finished');
+    } catch (err) {
+      const reason = signal.aborted ? describeError(signal.reason) : undefined;
+      // Only a person's cancel is "cancelled"; a shutdown or a job timeout is a failure.
+      const cancelled = reason?.code === 'CANCELLED';
+      scan.status = cancelled ? 'cancelled' : 'failed';
+      scan.error = reason ?? describeError(err);
+      scan.finishedAt = this.nowIso();
+      if (cancelled) log.info('scan cancelled; inventory unchanged');
+      else log.error({ err: scan.error }, 'scan failed; inventory unchanged');
+      try {
+        await this.persist(scan, true);
+      } catch (e) {
+        log.error({ err: describeError(e) }, 'could not record the scan result');
+      }
+    }
+  }
+
+  /** SNMP probe and inventory of every live host, a bounded number at a time. */
+  private async probeAll(
+    hosts: Array<{ ip: string; mac?: string; macVendor?: string }>,
+    scan: ScanRecord,
+    signal: AbortSignal,
+  ): Promise<Observation[]> {
+    const { config, store } = this.deps;
+    const creds = await this.deps.credentials.unsealedAll();
+    const out: Observation[] = [];
+    await pool(
+      hosts,
+      config.snmpConcurrency,
+      async (h) => {
+        const obs: Observation = { ...h };
+        // The credential that worked last time for this address goes first.
+        const knownId = await store.devices.lookup(`ip:${h.ip}`);
+        const known = knownId ? (await store.devices.get(knownId))?.snmp.credentialId : undefined;
+        const ordered = known
+          ? [...creds.filter((c) => c.id === known), ...creds.filter((c) => c.id !== known)]
+          : creds;
+        await this.probeHost(obs, ordered, signal);
+        out.push(obs);
+        scan.progress.hostsProbed += 1;
+        if (obs.snmp) scan.progress.snmpAnswered += 1;
+        scan.progress.percent =
+          30 + Math.round((scan.progress.hostsProbed / Math.max(1, hosts.length)) * 50);
+        await this.persist(scan);
+      },
+      signal,
+    );
+    return out.sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true }));
+  }
+
+  private async probeHost(
+    obs: Observation,
+    creds: Array<{ id: string; cred: SnmpCredential }>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { config } = this.deps;
+    let lastError: { code: string; message: string } | undefined;
+    for (const { id, cred } of creds) {
+      signal.throwIfAborted();
+      const client = openSnmp(
+        {
+          address: obs.ip,
+          port: config.snmpPort,
+          timeoutMs: config.snmpTimeoutMs,
+          retries: config.snmpRetries,
+        },
+        cred,
+      );
+      try {
+        const probe = await client.get([SYSTEM_OIDS[1]!]);
+        if (!probe[0] || probe[0].type === 'null') {
+          lastError = {
+            code: 'SNMP_NO_SYSTEM',
+            message: 'The agent answered but has no sysObjectID.',
+          };
+          continue;
+        }
+        const budget = AbortSignal.any([signal, AbortSignal.timeout(config.perDeviceBudgetMs)]);
+        const inv = await collectInventory(client, {
+          maxRows: config.maxTableRows,
+          signal: budget,
+        });
+        obs.snmp = { credentialId: id, version: cred.version, ...inv };
+        return;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        lastError = describeError(err);
+      } finally {
+        client.close();
+      }
+    }
+    if (lastError && creds.length)
+      obs.snmpError =
+        lastError.code === 'SNMP_TIMEOUT'
+          ? {
+              code: 'SNMP_NO_ANSWER',
+              message: `No SNMP answer with any of the ${creds.length} credential(s).`,
+            }
+          : lastError;
+    else if (!creds.length)
+      obs.snmpError = {
+        code: 'SNMP_NO_CREDENTIALS',
+        message: 'No SNMP credentials are configured.',
+      };
+  }
+
+  /** Matches observations to devices and writes the whole result in one batch. */
+  private async merge(
+    observations: Observation[],
+    targets: Cidr[],
+    scan: ScanRecord,
+    servicesScanned: boolean,
+  ): Promise<void> {
+    const { store, clock } = this.deps;
+    const nowMs = clock.now();
+    const nowIso = new Date(nowMs).toISOString();
+    const macCount = new Map<string, number>();
+    for (const o of observations) if (o.mac) macCount.set(o.mac, (macCount.get(o.mac) ?? 0) + 1);
+    const sharedMacs = new Set([...macCount].filter(([, n]) => n > 1).map(([m]) => m));
+    for (const m of sharedMacs)
+      scan.notes.push(
+        `MAC ${m} answers for several addresses (proxy ARP or a virtual host); it was not used to tell devices apart.`,
+      );
+
+    const ops: BatchOp[] = [];
+    const claimed = new Set<string>();
+    const cache = new Map<string, DeviceRecord | undefined>();
+    const load = async (id: string) => {
+      if (!cache.has(id)) cache.set(id, await store.devices.get(id));
+      return cache.get(id);
+    };
+    for (const obs of observations) {
+      const keys = observationKeys(obs, sharedMacs);
+      const found = new Map<IdentityKey, DeviceRecord>();
+      for (const k of keys) {
+        const id = await store.devices.lookup(k);
+        const d = id ? await load(id) : undefined;
+        if (d) found.set(k, d);
+      }
+      const existing = matchDevice(keys, found, claimed);
+      const ident = identify({
+        sysDescr: obs.snmp?.system.sysDescr,
+        sysObjectID: obs.snmp?.system.sysObjectID,
+        sysServices: obs.snmp?.system.sysServices,
+        entity: obs.snmp?.entity,
+        interfaces: obs.snmp?.interfaces,
+        mac: obs.mac,
+        macVendor: obs.macVendor,
+        services:
+          obs.services ??
+          existing?.services.map((s) => ({ protocol: s.protocol, port: s.port, state: 'open' })),
+        hasPrinterMib: obs.snmp?.hasPrinterMib ?? false,
+        hasUpsMib: obs.snmp?.hasUpsMib ?? false,
+      });
+      const r = mergeDevice(existing, obs, ident, {
+        id: randomId(8),
+        nowIso,
+        scanId: scan.id,
+        servicesScanned,
+      });
+      claimed.add(r.device.id);
+      ops.push(...store.devices.putOps(r.device, existing));
+      if (obs.snmp) {
+        ops.push(
+          ...store.devices.interfaceOps(
+            r.device.id,
+            obs.snmp.interfaces,
+            existing ? await store.devices.interfacesOf(existing.id) : [],
+          ),
+        );
+        ops.push(
+          store.devices.detailsOp(r.device.id, {
+            neighbours: obs.snmp.neighbours,
+            arp: obs.snmp.arp,
+            fdb: obs.snmp.fdb,
+            ipAddrs: obs.snmp.ipAddrs,
+            collectNotes: obs.snmp.notes,
+          }),
+        );
+        for (const n of obs.snmp.notes) scan.notes.push(`${obs.ip}: ${n}`);
+      }
+      if (r.history) ops.push(store.devices.historyOp(r.history, nowMs));
+      for (const e of r.events) ops.push(store.events.appendOp(e, nowMs));
+      if (r.outcome === 'new') scan.progress.devicesNew += 1;
+      if (r.outcome === 'updated') scan.progress.devicesUpdated += 1;
+    }
+    for (const d of await store.devices.list()) {
+      if (claimed.has(d.id) || !targets.some((t) => ipInCidr(d.ip, t))) continue;
+      const m = markMissing(d, scan.id);
+      ops.push(...store.devices.putOps(m.device, d));
+      if (m.history) ops.push(store.devices.historyOp(m.history, nowMs));
+      if (m.event) {
+        ops.push(store.events.appendOp(m.event, nowMs));
+        scan.progress.devicesMissing += 1;
+      }
+    }
+    scan.notes = scan.notes.slice(0, 200);
+    scan.status = 'done';
+    scan.phase = 'done';
+    scan.progress.percent = 100;
+    scan.finishedAt = new Date(clock.now()).toISOString();
+    ops.push(store.scans.putOp(scan));
+    await store.write(ops);
+  }
+}

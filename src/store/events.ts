@@ -1,0 +1,26 @@
+import type { Db, BatchOp, Sub } from './db.js';
+import { sub, readAll } from './db.js';
+import { HIGH, timeKey } from './keys.js';
+import type { EventRecord } from './types.js';
+
+/** Events (new device, device missing, …), newest last; the incidents feature consumes them. */
+export class EventsStore {
+  readonly sub: Sub<EventRecord>;
+  constructor(db: Db) {
+    this.sub = sub<EventRecord>(db, 'events');
+  }
+  appendOp(e: Omit<EventRecord, 'key' | 'at'>, nowMs: number): BatchOp {
+    const k = timeKey(nowMs);
+    return {
+      type: 'put',
+      sublevel: this.sub,
+      key: k,
+      value: { ...e, key: k, at: new Date(nowMs).toISOString() },
+    };
+  }
+  async page(limit: number, before?: string): Promise<EventRecord[]> {
+    return (await readAll(this.sub, { lt: before ?? HIGH, limit, reverse: true })).map(
+      ([, e]) => e,
+    );
+  }
+}
