@@ -33,9 +33,11 @@ const OS_RULES: OsRule[] = [
     type: 'firewall',
   },
   { re: /Cisco IOS Software.*?Version ([\w.()-]+)/is, os: 'Cisco IOS' },
-  { re: /RouterOS\s+(?:v|version\s*)?([\d.]+)/i, os: 'MikroTik RouterOS', type: 'router' },
-  { re: /FortiGate|FortiOS\s*v?([\d.]+)?/i, os: 'FortiOS', type: 'firewall' },
-  { re: /pfSense.*?([\d.]+-RELEASE)?/i, os: 'pfSense', type: 'firewall' },
+  { re: /RouterOS\b(?:\s+v?(\d+\.[\d.]+))?/i, os: 'MikroTik RouterOS', type: 'router' },
+  { re: /(?:FortiGate\S*|FortiOS)\s+v?([\d.]+)/i, os: 'FortiOS', type: 'firewall' },
+  { re: /FortiGate|FortiOS/i, os: 'FortiOS', type: 'firewall' },
+  { re: /pfSense\S*\s+([\d.]+(?:-RELEASE)?)/i, os: 'pfSense', type: 'firewall' },
+  { re: /pfSense/i, os: 'pfSense', type: 'firewall' },
   { re: /OPNsense\s*([\d.]+)?/i, os: 'OPNsense', type: 'firewall' },
   { re: /JUNOS\s+([\w.-]+)/i, os: 'Junos' },
   { re: /Palo Alto Networks.*?PAN-OS\s*([\d.]+)?/i, os: 'PAN-OS', type: 'firewall' },
@@ -226,10 +228,16 @@ export function identify(input: IdentifyInput): Identification {
       type = 'router';
       reasons.push(`type router: sysServices ${input.sysServices} says it routes (layer 3)`);
     } else if (layers.includes(4) || layers.includes(7)) {
-      type = os === 'Windows' && !/server/i.test(descr) ? 'workstation' : 'server';
-      reasons.push(
-        `type ${type}: sysServices ${input.sysServices} says it is an end host${os ? ` running ${os}` : ''}`,
-      );
+      // Windows says workstation or server in its sysObjectID (…311.1.1.3.1.1 / .2 / .3), not in sysDescr.
+      const win = /^\.?1\.3\.6\.1\.4\.1\.311\.1\.1\.3\.1\.(\d)/.exec(input.sysObjectID ?? '');
+      if (win) {
+        type = win[1] === '1' ? 'workstation' : 'server';
+        const role = win[1] === '1' ? 'workstation' : win[1] === '3' ? 'domain controller' : 'server';
+        reasons.push(`type ${type}: Windows reports itself as a ${role} in its sysObjectID`);
+      } else {
+        type = os === 'Windows' || os === 'macOS' ? 'workstation' : 'server';
+        reasons.push(`type ${type}: sysServices ${input.sysServices} says it is an end host${os ? ` running ${os}` : ''}`);
+      }
     }
   }
   if (!type) {
