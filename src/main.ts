@@ -147,6 +147,21 @@ export async function buildServices(
     };
     const app = await buildApp(deps);
     const setupCode = await setup.ensureCode();
+    if (
+      config.discovery.scanOnStart &&
+      opts.startJobs !== false &&
+      (await discovery.get()).subnets.length
+    ) {
+      // Through the job table, so the run is recorded like any other.
+      void scheduler
+        .trigger('discovery')
+        .catch((err: unknown) =>
+          logger.warn(
+            { component: 'discovery', err: describeError(err) },
+            'scan on start did not run',
+          ),
+        );
+    }
     return { deps, app, store, scheduler, setupCode };
   } catch (err) {
     await store.close();

@@ -75,6 +75,8 @@ export const configSchema = z
         snmpPort: z.number().int().min(1).max(65535).default(161),
         /** Values read per table at most (a huge forwarding table is cut, and noted). */
         maxTableRows: z.number().int().min(100).max(1_000_000).default(50_000),
+        /** Scan once right after start when networks are configured (the demo uses it). */
+        scanOnStart: z.boolean().default(false),
         /** Time budget for reading one device's inventory. */
         perDeviceBudgetMs: z.number().int().min(1_000).max(600_000).default(60_000),
       })

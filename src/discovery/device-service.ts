@@ -58,9 +58,7 @@ export class DeviceService {
     return d;
   }
 
-  async query(
-    q: DeviceQuery,
-  ): Promise<{
+  async query(q: DeviceQuery): Promise<{
     items: DeviceRecord[];
     total: number;
     facets: {

@@ -1,5 +1,5 @@
 import { ENTERPRISES, enterpriseOf } from './enterprises.js';
-import { ouiVendor } from './oui.js';
+import { normalizeVendor, ouiVendor } from './oui.js';
 import type { DeviceType, EntityInfo, Identification, InterfaceInfo } from './types.js';
 import type { NmapPort } from './nmap-xml.js';
 
@@ -161,7 +161,7 @@ export function identify(input: IdentifyInput): Identification {
     vendor = input.entity.manufacturer;
     reasons.push(`vendor ${vendor}: ENTITY-MIB entPhysicalMfgName`);
   }
-  const macVendor = input.macVendor ?? ouiVendor(input.mac);
+  const macVendor = normalizeVendor(input.macVendor) ?? ouiVendor(input.mac);
   if (!vendor && macVendor) {
     vendor = macVendor;
     reasons.push(`vendor ${vendor}: MAC address prefix ${input.mac?.slice(0, 8) ?? ''}`);
@@ -232,11 +232,14 @@ export function identify(input: IdentifyInput): Identification {
       const win = /^\.?1\.3\.6\.1\.4\.1\.311\.1\.1\.3\.1\.(\d)/.exec(input.sysObjectID ?? '');
       if (win) {
         type = win[1] === '1' ? 'workstation' : 'server';
-        const role = win[1] === '1' ? 'workstation' : win[1] === '3' ? 'domain controller' : 'server';
+        const role =
+          win[1] === '1' ? 'workstation' : win[1] === '3' ? 'domain controller' : 'server';
         reasons.push(`type ${type}: Windows reports itself as a ${role} in its sysObjectID`);
       } else {
         type = os === 'Windows' || os === 'macOS' ? 'workstation' : 'server';
-        reasons.push(`type ${type}: sysServices ${input.sysServices} says it is an end host${os ? ` running ${os}` : ''}`);
+        reasons.push(
+          `type ${type}: sysServices ${input.sysServices} says it is an end host${os ? ` running ${os}` : ''}`,
+        );
       }
     }
   }

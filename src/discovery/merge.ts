@@ -1,6 +1,7 @@
 import type { DeviceChange, DeviceRecord, EventRecord } from '../store/types.js';
 import { identityKeys, type IdentityKey } from '../store/devices.js';
 import type { Identification, Observation } from './types.js';
+import { normalizeVendor } from './oui.js';
 
 /** Scans in a row a device may be absent before it counts as missing. */
 export const MISSING_AFTER_SCANS = 2;
@@ -115,7 +116,7 @@ export function mergeDevice(
     if (v !== undefined && v !== '') next[k] = v;
   };
   setOpt('mac', obs.mac);
-  setOpt('macVendor', obs.macVendor);
+  setOpt('macVendor', normalizeVendor(obs.macVendor));
   if (obs.snmp) {
     setOpt('sysName', sys.sysName);
     setOpt('sysDescr', sys.sysDescr);

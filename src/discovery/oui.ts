@@ -43,3 +43,39 @@ export function ouiVendor(mac: string | undefined): string | undefined {
   if (!mac) return undefined;
   return OUI[mac.toLowerCase().slice(0, 8)];
 }
+
+/** nmap's long vendor names → the short names used everywhere else in Caretaker. */
+const ALIASES: Array<[RegExp, string]> = [
+  [/^cisco/i, 'Cisco'],
+  [/^(hewlett|hp\b|hpe\b)/i, 'HP'],
+  [/^american power conversion|^apc\b|schneider/i, 'APC'],
+  [/^synology/i, 'Synology'],
+  [/^qnap/i, 'QNAP'],
+  [/^dell/i, 'Dell'],
+  [/^ubiquiti/i, 'Ubiquiti'],
+  [/^brother/i, 'Brother'],
+  [/^axis/i, 'Axis'],
+  [/^fortinet/i, 'Fortinet'],
+  [/^palo alto/i, 'Palo Alto Networks'],
+  [/^mikrotik|^routerboard/i, 'MikroTik'],
+  [/^yealink/i, 'Yealink'],
+  [/^polycom/i, 'Polycom'],
+  [/^hikvision|^hangzhou hikvision/i, 'Hikvision'],
+  [/^dahua|^zhejiang dahua/i, 'Dahua'],
+  [/^grandstream/i, 'Grandstream'],
+  [/^canon/i, 'Canon'],
+  [/^xerox/i, 'Xerox'],
+  [/^ricoh/i, 'Ricoh'],
+  [/^lexmark/i, 'Lexmark'],
+  [/^eaton/i, 'Eaton'],
+  [/^tp-?link/i, 'TP-Link'],
+  [/^netgear/i, 'Netgear'],
+  [/^vmware/i, 'VMware'],
+  [/^raspberry pi/i, 'Raspberry Pi'],
+];
+
+export function normalizeVendor(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const hit = ALIASES.find(([re]) => re.test(name.trim()));
+  return hit ? hit[1] : name.trim();
+}

@@ -260,6 +260,11 @@ describe('identification of devices we construct from real vendor strings', () =
       { mac: '00:80:77:aa:bb:cc', services: [{ protocol: 'tcp', port: 9100, state: 'open' }] },
       { vendor: 'Brother', type: 'printer' },
     ],
+    [
+      'no SNMP, camera by nmap’s MAC vendor',
+      { mac: '00:40:8c:01:02:03', macVendor: 'Axis Communications AB' },
+      { vendor: 'Axis', type: 'camera' },
+    ],
     ['no SNMP, nothing known', { mac: '02:00:00:aa:bb:cc' }, { type: 'unknown' }],
   ];
   for (const [name, input, expected] of cases) {
