@@ -158,7 +158,7 @@ export function identify(input: IdentifyInput): Identification {
     );
   }
   if (!vendor && input.entity?.manufacturer) {
-    vendor = input.entity.manufacturer;
+    vendor = normalizeVendor(input.entity.manufacturer);
     reasons.push(`vendor ${vendor}: ENTITY-MIB entPhysicalMfgName`);
   }
   const macVendor = normalizeVendor(input.macVendor) ?? ouiVendor(input.mac);

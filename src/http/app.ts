@@ -25,6 +25,8 @@ import { devicesApi } from './api/devices.js';
 import { authPages } from './ui/auth-pages.js';
 import { mainPages } from './ui/pages.js';
 import { settingsPages } from './ui/settings-pages.js';
+import { devicesPages } from './ui/devices-pages.js';
+import { discoveryPages, discoverySettingsPages } from './ui/discovery-pages.js';
 
 export const STATIC_ROOT = path.resolve(
   import.meta.dirname,
@@ -92,6 +94,9 @@ export async function buildApp(deps: AppDeps): Promise<Hono<AppEnv>> {
   const ui = new Hono<AppEnv>();
   ui.use(requireAuth());
   ui.route('/settings', settingsPages(deps));
+  ui.route('/settings', discoverySettingsPages(deps)); // discovery: view any, change admin; credentials: admin
+  ui.route('/devices', devicesPages(deps)); // view: any role; edit: operator; delete: admin
+  ui.route('/discovery', discoveryPages(deps)); // view: any role; scan/cancel: operator
   ui.route('/', mainPages(deps));
   app.route('/', ui);
 

@@ -97,6 +97,7 @@ export interface ServiceProcess {
 export async function startServiceProcess(
   opts: {
     dataDir?: string;
+    port?: number;
     env?: Record<string, string>;
     logLevel?: string;
     readyTimeoutMs?: number;
@@ -105,7 +106,7 @@ export async function startServiceProcess(
   assertBuilt();
   const tmp = opts.dataDir ? undefined : await tempDir('caretaker-svc-');
   const dataDir = opts.dataDir ?? tmp!.dir;
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   let out = '';
   const append = (chunk: Buffer) => {

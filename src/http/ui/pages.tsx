@@ -8,10 +8,30 @@ import { DashboardPage } from '../../../views/pages/dashboard.js';
 import { AreaPage } from '../../../views/pages/area.js';
 import { AccountPage } from '../../../views/pages/account.js';
 import { formatDuration } from '../../core/time.js';
+import { typeCount } from '../../../views/pages/devices/format.js';
+import type { AreaInfo } from '../../../views/pages/area.js';
 
 /** The dashboard, the product's areas and the user's own account page. */
 export function mainPages(deps: AppDeps) {
   const app = new Hono<AppEnv>();
+
+  /** The Devices card of the dashboard, with the inventory's counts. */
+  const devicesArea = async (area: AreaInfo): Promise<AreaInfo> => {
+    const [{ facets }, settings] = await Promise.all([
+      deps.devices.query({ sort: 'ip', order: 'asc', limit: 1, offset: 0 }),
+      deps.discovery.get(),
+    ]);
+    const total = Object.values(facets.status).reduce((a, b) => a + b, 0);
+    const byType = Object.entries(facets.types)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([t, n]) => typeCount(t, n));
+    const summary = total
+      ? `${total} device${total === 1 ? '' : 's'}: ${facets.status.up ?? 0} up, ${facets.status.missing ?? 0} missing. ${byType.length > 5 ? `${byType.slice(0, 4).join(', ')} and ${byType.length - 4} more types` : byType.join(', ')}.`
+      : settings.subnets.length
+        ? 'Networks to scan are set; no device found yet.'
+        : area.summary;
+    return { ...area, summary, configured: total > 0 || settings.subnets.length > 0 };
+  };
 
   app.get('/', async (c) => {
     const site = await deps.site.get();
@@ -27,7 +47,7 @@ export function mainPages(deps: AppDeps) {
           boxId: (await deps.store.settings.boxId()) ?? '',
           rssMb: Math.round(process.memoryUsage.rss() / 1e6),
         }}
-        areas={AREAS}
+        areas={await Promise.all(AREAS.map((a) => (a.href === '/devices' ? devicesArea(a) : a)))}
         jobs={jobs.map((j) => ({
           name: j.name,
           title: j.title,
@@ -38,7 +58,8 @@ export function mainPages(deps: AppDeps) {
     );
   });
 
-  for (const area of AREAS) {
+  // Devices is a real page now (devices-pages.tsx); the other areas are still placeholders.
+  for (const area of AREAS.filter((a) => a.href !== '/devices')) {
     app.get(area.href, (c) => c.html(<AreaPage {...shellProps(c, deps)} area={area} />));
   }
 

@@ -1,0 +1,236 @@
+import { Hono, type Context } from 'hono';
+import type { AppDeps } from '../deps.js';
+import type { AppEnv } from '../env.js';
+import { ctxOf, readForm, validate } from '../request.js';
+import { shellProps, formErrors, hasRole, assertRole } from './shell.js';
+import { devicePatchSchema, deviceQuerySchema } from '../../discovery/device-service.js';
+import type { DeviceRecord } from '../../store/types.js';
+import type { InterfaceInfo } from '../../discovery/types.js';
+import {
+  buildIndex,
+  buildTopology,
+  findNeighbour,
+  ifName,
+  normMac,
+  portName,
+  remotePortName,
+} from './device-graph.js';
+import { DeviceListPage } from '../../../views/pages/devices/list.js';
+import {
+  DeviceDetailPage,
+  defaultFormValues,
+  type DeviceDetailProps,
+  type DeviceFormValues,
+} from '../../../views/pages/devices/detail.js';
+import { TopologyPage } from '../../../views/pages/devices/topology.js';
+
+const PAGE_SIZE = 50;
+/** ARP and forwarding tables can hold thousands of rows; the page shows the first ones. */
+const TABLE_ROWS = 500;
+const INFRA = new Set(['router', 'switch', 'firewall', 'access-point']);
+
+const done = (path: string, message: string) => `${path}?done=${encodeURIComponent(message)}`;
+
+/** Devices: the inventory list, one device (edit, delete) and the topology. */
+export function devicesPages(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  const timezone = async () => (await deps.site.get()).timezone;
+
+  // ---- list -------------------------------------------------------------------------------
+  app.get('/', async (c) => {
+    const raw = c.req.query();
+    const input: Record<string, unknown> = { limit: PAGE_SIZE };
+    for (const k of ['q', 'type', 'vendor', 'status', 'sort', 'order', 'offset'] as const) {
+      const v = raw[k]?.trim();
+      if (v) input[k] = k === 'q' ? v.slice(0, 100) : v;
+    }
+    const q = validate(deviceQuerySchema, input, 'The filter');
+    const [r, settings] = await Promise.all([deps.devices.query(q), deps.discovery.get()]);
+    const isAdmin = hasRole(c, 'admin');
+    const admins = isAdmin
+      ? []
+      : (await deps.users.list())
+          .filter((u) => u.role === 'admin' && !u.disabled)
+          .map((u) => u.username);
+    const running = deps.scans.running();
+    return c.html(
+      <DeviceListPage
+        {...shellProps(c, deps)}
+        timezone={await timezone()}
+        rows={r.items}
+        total={r.total}
+        inventorySize={Object.values(r.facets.status).reduce((a, b) => a + b, 0)}
+        query={q}
+        facets={r.facets}
+        configured={settings.subnets.length > 0}
+        canScan={hasRole(c, 'operator')}
+        isAdmin={isAdmin}
+        admins={admins}
+        running={
+          running
+            ? { id: running.id, percent: running.progress.percent, phase: running.phase }
+            : undefined
+        }
+        notice={c.req.query('done')}
+      />,
+    );
+  });
+
+  // ---- topology (before /:id) -------------------------------------------------------------
+  app.get('/topology', async (c) => {
+    const all = await deps.store.devices.list();
+    const ifs = new Map(
+      await Promise.all(
+        all.map(async (d) => [d.id, await deps.store.devices.interfacesOf(d.id)] as const),
+      ),
+    );
+    const details = new Map(
+      await Promise.all(
+        all.map(async (d) => [d.id, await deps.store.devices.detailsOf(d.id)] as const),
+      ),
+    );
+    const topo = buildTopology(all, ifs, details);
+    return c.html(<TopologyPage {...shellProps(c, deps)} nodes={topo.nodes} edges={topo.edges} />);
+  });
+
+  // ---- one device -------------------------------------------------------------------------
+  const detailPage = async (
+    c: Context<AppEnv>,
+    id: string,
+    extra: Partial<DeviceDetailProps> = {},
+    status: 200 | 404 | 409 | 422 = 200,
+  ) => {
+    const d = await deps.devices.get(id);
+    const [ifs, details, history, credentials, all] = await Promise.all([
+      deps.store.devices.interfacesOf(d.id),
+      deps.store.devices.detailsOf(d.id),
+      deps.store.devices.historyOf(d.id, 200),
+      deps.credentials.list(),
+      deps.store.devices.list(),
+    ]);
+    const neighbours = details?.neighbours ?? [];
+    let idx = buildIndex(all);
+    // A switch's LLDP chassis ID is often a base MAC that only its interfaces show: read the
+    // interfaces of the network gear only if a neighbour is not found otherwise.
+    if (neighbours.some((n) => !findNeighbour(idx, n))) {
+      const infra = all.filter((x) => INFRA.has(x.type));
+      const map = new Map<string, InterfaceInfo[]>(
+        await Promise.all(
+          infra.map(async (x) => [x.id, await deps.store.devices.interfacesOf(x.id)] as const),
+        ),
+      );
+      idx = buildIndex(all, map);
+    }
+    const link = (x: DeviceRecord | undefined) => (x ? { id: x.id, name: x.name } : undefined);
+    const byMac = (m: string) => link(idx.byMac.get(normMac(m) ?? ''));
+    const arp = details?.arp ?? [];
+    const fdb = details?.fdb ?? [];
+    const cred = credentials.find((x) => x.id === d.snmp.credentialId);
+    return c.html(
+      <DeviceDetailPage
+        {...shellProps(c, deps)}
+        timezone={await timezone()}
+        device={d}
+        credentialName={cred ? `${cred.name} (SNMPv${cred.version})` : undefined}
+        credentials={credentials.map((x) => ({ id: x.id, name: x.name, version: x.version }))}
+        interfaces={ifs}
+        neighbours={neighbours.map((n) => ({
+          localPort: portName(ifs, n.localIfIndex, n.localPort),
+          remoteName: n.sysName || n.chassisId,
+          remotePort: remotePortName(n),
+          chassisId: n.chassisId,
+          mgmtIp: n.mgmtIp,
+          capabilities: n.capabilities,
+          device: link(findNeighbour(idx, n)),
+        }))}
+        arp={arp.slice(0, TABLE_ROWS).map((a) => ({
+          ip: a.ip,
+          mac: a.mac,
+          iface: ifName(ifs, a.ifIndex),
+          device: link(idx.byIp.get(a.ip)) ?? byMac(a.mac),
+        }))}
+        arpTotal={arp.length}
+        fdb={fdb.slice(0, TABLE_ROWS).map((f) => ({
+          mac: f.mac,
+          port: portName(ifs, f.ifIndex, f.port),
+          vlan: f.vlan,
+          device: byMac(f.mac),
+        }))}
+        fdbTotal={fdb.length}
+        ipAddrs={(details?.ipAddrs ?? []).map((a) => ({
+          ip: a.ip,
+          mask: a.mask,
+          iface: ifName(ifs, a.ifIndex),
+        }))}
+        history={history}
+        collectNotes={details?.collectNotes ?? []}
+        canEdit={hasRole(c, 'operator')}
+        canDelete={hasRole(c, 'admin')}
+        notice={c.req.query('done')}
+        {...extra}
+      />,
+      status,
+    );
+  };
+
+  app.get('/:id', (c) => detailPage(c, c.req.param('id')));
+
+  app.post('/:id', async (c) => {
+    assertRole(c, 'operator');
+    const id = c.req.param('id');
+    const d = await deps.devices.get(id);
+    const form = await readForm(c);
+    const values: DeviceFormValues = {
+      name: (form.name ?? '').trim(),
+      type: form.type ?? 'auto',
+      notes: (form.notes ?? '').replace(/\r\n/g, '\n'),
+      credentialId: form.credentialId || 'auto',
+    };
+    // Only what was changed goes to the service, so that saving an untouched form records nothing.
+    const current = defaultFormValues(d);
+    const patch: Record<string, unknown> = {};
+    if (values.name !== current.name) patch.name = values.name;
+    if (values.type !== current.type) patch.type = values.type;
+    if (values.notes !== current.notes) patch.notes = values.notes;
+    if (values.credentialId !== current.credentialId)
+      patch.credentialId = values.credentialId === 'auto' ? null : values.credentialId;
+    if (!Object.keys(patch).length)
+      return c.redirect(done(`/devices/${id}`, 'Nothing changed.'), 303);
+    const parsed = devicePatchSchema.safeParse(patch);
+    if (!parsed.success) {
+      const errors: Record<string, string> = {};
+      for (const i of parsed.error.issues) {
+        const field = String(i.path[0] ?? 'name');
+        errors[field] ??=
+          field === 'type'
+            ? 'Choose one of the types.'
+            : field === 'name'
+              ? 'Use at most 80 characters.'
+              : field === 'notes'
+                ? 'Use at most 4000 characters.'
+                : i.message;
+      }
+      return detailPage(c, id, { values, errors }, 422);
+    }
+    try {
+      await deps.devices.update(id, parsed.data, ctxOf(c));
+    } catch (err) {
+      const e = formErrors(err);
+      const errors =
+        e.error.code === 'NOT_FOUND' && patch.credentialId
+          ? { credentialId: 'This credential no longer exists; choose another.' }
+          : e.fields;
+      return detailPage(c, id, { values, errors, error: e.message }, 422);
+    }
+    return c.redirect(done(`/devices/${id}`, 'Device saved.'), 303);
+  });
+
+  app.post('/:id/delete', async (c) => {
+    assertRole(c, 'admin');
+    const d = await deps.devices.get(c.req.param('id'));
+    await deps.devices.remove(d.id, ctxOf(c));
+    return c.redirect(done('/devices', `Device ${d.name} (${d.ip}) deleted.`), 303);
+  });
+
+  return app;
+}
