@@ -342,60 +342,77 @@ export class ScanService {
     return out.sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true }));
   }
 
+  /**
+   * Finds a credential that works: every credential is tried at the same time (a host without
+   * SNMP then costs one timeout, not one per credential), and the first in the admin's order that
+   * answers wins. The inventory is then read with it.
+   */
   private async probeHost(
     obs: Observation,
     creds: Array<{ id: string; cred: SnmpCredential }>,
     signal: AbortSignal,
   ): Promise<void> {
     const { config } = this.deps;
-    let lastError: { code: string; message: string } | undefined;
-    for (const { id, cred } of creds) {
-      signal.throwIfAborted();
-      const client = openSnmp(
-        {
-          address: obs.ip,
-          port: config.snmpPort,
-          timeoutMs: config.snmpTimeoutMs,
-          retries: config.snmpRetries,
-        },
-        cred,
+    if (!creds.length) {
+      obs.snmpError = {
+        code: 'SNMP_NO_CREDENTIALS',
+        message: 'No SNMP credentials are configured.',
+      };
+      return;
+    }
+    signal.throwIfAborted();
+    const target = {
+      address: obs.ip,
+      port: config.snmpPort,
+      timeoutMs: config.snmpTimeoutMs,
+      retries: config.snmpRetries,
+    };
+    const clients = creds.map((c) => ({ ...c, client: openSnmp(target, c.cred) }));
+    try {
+      const probes = await Promise.all(
+        clients.map(async (c) => {
+          try {
+            const [vb] = await c.client.get([SYSTEM_OIDS[1]!]);
+            return vb && vb.type !== 'null'
+              ? { ok: true as const }
+              : {
+                  ok: false as const,
+                  error: {
+                    code: 'SNMP_NO_SYSTEM',
+                    message: 'The agent answered but has no sysObjectID.',
+                  },
+                };
+          } catch (err) {
+            return { ok: false as const, error: describeError(err) };
+          }
+        }),
       );
+      signal.throwIfAborted();
+      const winner = probes.findIndex((p) => p.ok);
+      if (winner < 0) {
+        const errors = probes.flatMap((p) => (p.ok ? [] : [p.error]));
+        const telling = errors.find((e) => e.code !== 'SNMP_TIMEOUT');
+        obs.snmpError = telling ?? {
+          code: 'SNMP_NO_ANSWER',
+          message: `No SNMP answer with any of the ${creds.length} credential(s).`,
+        };
+        return;
+      }
+      const { id, cred, client } = clients[winner]!;
+      const budget = AbortSignal.any([signal, AbortSignal.timeout(config.perDeviceBudgetMs)]);
       try {
-        const probe = await client.get([SYSTEM_OIDS[1]!]);
-        if (!probe[0] || probe[0].type === 'null') {
-          lastError = {
-            code: 'SNMP_NO_SYSTEM',
-            message: 'The agent answered but has no sysObjectID.',
-          };
-          continue;
-        }
-        const budget = AbortSignal.any([signal, AbortSignal.timeout(config.perDeviceBudgetMs)]);
         const inv = await collectInventory(client, {
           maxRows: config.maxTableRows,
           signal: budget,
         });
         obs.snmp = { credentialId: id, version: cred.version, ...inv };
-        return;
       } catch (err) {
         if (signal.aborted) throw err;
-        lastError = describeError(err);
-      } finally {
-        client.close();
+        obs.snmpError = describeError(err);
       }
+    } finally {
+      for (const c of clients) c.client.close();
     }
-    if (lastError && creds.length)
-      obs.snmpError =
-        lastError.code === 'SNMP_TIMEOUT'
-          ? {
-              code: 'SNMP_NO_ANSWER',
-              message: `No SNMP answer with any of the ${creds.length} credential(s).`,
-            }
-          : lastError;
-    else if (!creds.length)
-      obs.snmpError = {
-        code: 'SNMP_NO_CREDENTIALS',
-        message: 'No SNMP credentials are configured.',
-      };
   }
 
   /** Matches observations to devices and writes the whole result in one batch. */

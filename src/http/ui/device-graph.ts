@@ -168,12 +168,15 @@ export function buildTopology(
         otherId = gid;
         remote = undefined;
       }
-      const other = remote ?? ghosts.get(otherId)!;
-      if (
-        INFRA.has(other.type) ||
-        n.capabilities.includes('bridge') ||
-        n.capabilities.includes('router')
-      ) {
+      // A port to another switch or router is an uplink: the MACs learned there are behind it.
+      // Phones and access points also bridge, but what is behind them is shown on this port.
+      const uplink = remote
+        ? INFRA.has(remote.type)
+        : n.capabilities.includes('router') ||
+          (n.capabilities.includes('bridge') &&
+            !n.capabilities.includes('telephone') &&
+            !n.capabilities.includes('wlanAccessPoint'));
+      if (uplink) {
         const set = uplinks.get(d.id) ?? new Set<string>();
         set.add(local);
         uplinks.set(d.id, set);
