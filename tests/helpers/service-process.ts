@@ -70,6 +70,8 @@ export function runCli(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A program that exits without reading its input must not turn into an EPIPE crash.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }

@@ -41,6 +41,8 @@ function run(file: string, args: string[], input?: string): Promise<Result> {
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
+    // A program that exits without reading its input must not turn into an EPIPE crash.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }
