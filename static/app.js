@@ -17,6 +17,38 @@
       secret.after(btn);
     }
   }
+  // Form parts marked data-show-if="field=a,b;other=c" are shown only while those controls have one
+  // of the listed values (SNMPv3 fields for version 3, the custom schedule for "Custom"). Without
+  // this file every part shows, with a hint saying when it applies.
+  function applyShowIf(form) {
+    var parts = form.querySelectorAll('[data-show-if]');
+    for (var i = 0; i < parts.length; i++) {
+      var conds = parts[i].getAttribute('data-show-if').split(';');
+      var ok = conds.every(function (cond) {
+        var eq = cond.indexOf('=');
+        var control = form.elements.namedItem(cond.slice(0, eq));
+        if (!control) return true;
+        return (
+          cond
+            .slice(eq + 1)
+            .split(',')
+            .indexOf(control.value) >= 0
+        );
+      });
+      parts[i].hidden = !ok;
+    }
+  }
+  function bindShowIf(root) {
+    if (!root.querySelectorAll) return;
+    var parts = root.querySelectorAll('[data-show-if]');
+    for (var i = 0; i < parts.length; i++) {
+      var form = parts[i].closest('form');
+      if (!form || form.dataset.showIfBound) continue;
+      form.dataset.showIfBound = '1';
+      form.addEventListener('change', applyShowIf.bind(null, form));
+      applyShowIf(form);
+    }
+  }
   // On a phone the main navigation and the settings tabs are horizontal strips that scroll; bring
   // the current entry into view instead of leaving it cut off at the right edge.
   function revealCurrent(root) {
@@ -35,6 +67,7 @@
   }
   document.addEventListener('DOMContentLoaded', function () {
     enhance(document);
+    bindShowIf(document);
     revealCurrent(document);
   });
   var pending = false;
@@ -48,6 +81,7 @@
   });
   document.addEventListener('htmx:load', function (e) {
     enhance(e.target);
+    bindShowIf(e.target);
     revealCurrent(e.target);
   });
 })();

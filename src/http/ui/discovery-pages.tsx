@@ -60,7 +60,9 @@ export function discoveryPages(deps: AppDeps) {
       'The query',
     );
     const settings = await deps.discovery.get();
-    const running = deps.scans.running();
+    // The running scan, else the latest one: a scan that ended before this page was rendered
+    // (a short one) is shown here with its result.
+    const current = deps.scans.running() ?? (await deps.scans.recent(1))[0];
     const { scans, next } = await recent(q.before);
     return c.html(
       <ScansPage
@@ -72,7 +74,7 @@ export function discoveryPages(deps: AppDeps) {
           scheduleText: describeSchedule(settings.schedule),
           serviceScan: settings.serviceScan,
         }}
-        running={running ? view(running) : undefined}
+        current={current ? view(current) : undefined}
         scans={scans}
         next={next}
         canOperate={hasRole(c, 'operator')}

@@ -3,6 +3,8 @@ import { Layout, type ShellUser } from '../../layout.js';
 
 const TABS = [
   { href: '/settings', label: 'Site', admin: false },
+  { href: '/settings/discovery', label: 'Discovery', admin: false },
+  { href: '/settings/credentials', label: 'SNMP credentials', admin: true },
   { href: '/settings/users', label: 'Users', admin: true },
   { href: '/settings/tokens', label: 'API tokens', admin: true },
   { href: '/settings/audit', label: 'Audit log', admin: true },
