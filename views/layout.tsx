@@ -33,6 +33,8 @@ const DOCTYPE = raw('<!DOCTYPE html>');
 const HTMX_CONFIG = JSON.stringify({
   // Pages may hold secrets shown once (a new API token): never keep snapshots in sessionStorage.
   historyCacheSize: 0,
+  // Never settle style attributes: the CSP forbids inline styles.
+  attributesToSettle: ['class', 'width', 'height'],
   refreshOnHistoryMiss: true,
   includeIndicatorStyles: false,
   allowEval: false,

@@ -155,7 +155,13 @@ function idText(subtype: number | undefined, v: SnmpValue | undefined): string {
  * lldpRemManAddrTable, indexed by the same three plus lldpRemManAddrSubtype and the address as a
  * length-prefixed OCTET STRING.
  */
-export function decodeLldp(remVbs: Varbind[], manVbs: Varbind[]): Neighbour[] {
+export function decodeLldp(
+  remVbs: Varbind[],
+  manVbs: Varbind[],
+  basePort: Varbind[] = [],
+): Neighbour[] {
+  // lldpRemLocalPortNum is, on most switches, the bridge port: dot1dBasePortIfIndex maps it.
+  const portIf = bridgePortIfIndex(basePort);
   const mgmt = new Map<string, string>();
   for (const vb of manVbs) {
     const oid = vb.oid.replace(/^\./, '');
@@ -188,6 +194,8 @@ export function decodeLldp(remVbs: Varbind[], manVbs: Varbind[]): Neighbour[] {
     set('sysDescr', LLDP_COL.sysDesc);
     const ip = mgmt.get(index);
     if (ip) n.mgmtIp = ip;
+    const ifIndex = portIf.get(localPort);
+    if (ifIndex !== undefined) n.localIfIndex = ifIndex;
     out.push(n);
   }
   return out.sort((a, b) => a.localPort - b.localPort);
@@ -221,13 +229,18 @@ function macFromIndex(parts: string[]): string | undefined {
  * else BRIDGE-MIB dot1dTpFdbTable (mac → port). Only learned entries (status 3); bridge ports are
  * mapped to ifIndex through dot1dBasePortIfIndex.
  */
-export function decodeFdb(dot1d: Varbind[], dot1q: Varbind[], basePort: Varbind[]): FdbEntry[] {
+export function bridgePortIfIndex(basePort: Varbind[]): Map<number, number> {
   const portIf = new Map<number, number>();
   for (const vb of basePort) {
     const port = Number(vb.oid.replace(/^\./, '').slice(OID.dot1dBasePortIfIndex.length + 1));
     const ifIndex = num(vb);
     if (Number.isInteger(port) && ifIndex !== undefined) portIf.set(port, ifIndex);
   }
+  return portIf;
+}
+
+export function decodeFdb(dot1d: Varbind[], dot1q: Varbind[], basePort: Varbind[]): FdbEntry[] {
+  const portIf = bridgePortIfIndex(basePort);
   const out: FdbEntry[] = [];
   const withIf = (e: FdbEntry): FdbEntry => {
     const ifIndex = portIf.get(e.port);

@@ -117,7 +117,7 @@ export class DeviceService {
       }
       if (patch.type !== undefined) {
         after.typeSource = patch.type === 'auto' ? 'auto' : 'manual';
-        if (patch.type !== 'auto') after.type = patch.type;
+        after.type = patch.type === 'auto' ? (before.autoType ?? before.type) : patch.type;
       }
       if (patch.notes !== undefined) after.notes = patch.notes;
       if (patch.credentialId !== undefined) {
@@ -130,7 +130,7 @@ export class DeviceService {
         }
       }
       const changes: Array<{ field: string; from: unknown; to: unknown }> = (
-        ['name', 'type', 'notes'] as const
+        ['name', 'nameSource', 'type', 'typeSource', 'notes'] as const
       )
         .filter((k) => before[k] !== after[k])
         .map((k) => ({ field: k, from: before[k], to: after[k] }));
@@ -144,7 +144,7 @@ export class DeviceService {
           to: `${after.snmp.credentialId ?? ''} (${after.snmp.credentialSource})`,
         });
       }
-      if (!changes.length && patch.type !== 'auto' && patch.name !== '') return before;
+      if (!changes.length) return before;
       const now = clock.now();
       await store.write([
         ...store.devices.putOps(after, before),

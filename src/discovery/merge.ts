@@ -149,6 +149,7 @@ export function mergeDevice(
   setOpt('model', ident.model);
   setOpt('os', ident.os);
   setOpt('osVersion', ident.osVersion);
+  next.autoType = ident.type;
   if (next.typeSource !== 'manual') next.type = ident.type;
   if (next.nameSource !== 'manual')
     next.name =

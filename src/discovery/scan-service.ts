@@ -434,6 +434,7 @@ export class ScanService {
       );
 
     const ops: BatchOp[] = [];
+    const touched = { new: [] as string[], updated: [] as string[], missing: [] as string[] };
     const claimed = new Set<string>();
     const cache = new Map<string, DeviceRecord | undefined>();
     const load = async (id: string) => {
@@ -492,8 +493,14 @@ export class ScanService {
       }
       if (r.history) ops.push(store.devices.historyOp(r.history, nowMs));
       for (const e of r.events) ops.push(store.events.appendOp(e, nowMs));
-      if (r.outcome === 'new') scan.progress.devicesNew += 1;
-      if (r.outcome === 'updated') scan.progress.devicesUpdated += 1;
+      if (r.outcome === 'new') {
+        scan.progress.devicesNew += 1;
+        touched.new.push(r.device.id);
+      }
+      if (r.outcome === 'updated') {
+        scan.progress.devicesUpdated += 1;
+        touched.updated.push(r.device.id);
+      }
     }
     for (const d of await store.devices.list()) {
       if (claimed.has(d.id) || !targets.some((t) => ipInCidr(d.ip, t))) continue;
@@ -503,9 +510,15 @@ export class ScanService {
       if (m.event) {
         ops.push(store.events.appendOp(m.event, nowMs));
         scan.progress.devicesMissing += 1;
+        touched.missing.push(d.id);
       }
     }
     scan.notes = scan.notes.slice(0, 200);
+    scan.devices = {
+      new: touched.new.slice(0, 500),
+      updated: touched.updated.slice(0, 500),
+      missing: touched.missing.slice(0, 500),
+    };
     scan.status = 'done';
     scan.phase = 'done';
     scan.progress.percent = 100;

@@ -9,8 +9,13 @@ import { parseCidr, MAX_PREFIX_SIZE, type Cidr } from './targets.js';
 
 export const discoverySettingsSchema = z
   .object({
-    subnets: z.array(z.string().max(64)).max(32),
-    exclude: z.array(z.string().max(64)).max(256).default([]),
+    subnets: z
+      .array(z.string().max(64, 'Not a network: too long.'))
+      .max(32, 'At most 32 networks.'),
+    exclude: z
+      .array(z.string().max(64, 'Not a network: too long.'))
+      .max(256, 'At most 256 exclusions.')
+      .default([]),
     schedule: z.string().trim().max(100).default(''),
     serviceScan: z.boolean().default(false),
   })
@@ -44,24 +49,28 @@ export function validateDiscovery(input: DiscoverySettingsInput): DiscoverySetti
     );
   }
   const d = parsed.data;
-  const norm = (list: string[], field: string, capped: boolean) =>
-    list
-      .map((t) => t.trim())
-      .filter(Boolean)
-      .map((t, i) => {
-        const c = parseCidr(t);
-        if ('error' in c) {
-          fields[`${field}.${i}`] = c.error;
-          return t;
-        }
-        if (capped && c.size > MAX_PREFIX_SIZE)
-          fields[`${field}.${i}`] =
-            `"${c.text}" is larger than a /16 (${c.size.toLocaleString('en')} addresses). Split it into /16 or smaller networks.`;
-        if (capped && c.version === 4 && FORBIDDEN.some((f) => isInside(c, f)))
-          fields[`${field}.${i}`] =
-            `"${c.text}" is not a network of hosts (multicast or "this network").`;
-        return c.text;
-      });
+  // Errors name the position in the list as submitted (blank entries are skipped, not renumbered).
+  const norm = (list: string[], field: string, capped: boolean): string[] => {
+    const out: string[] = [];
+    list.forEach((raw, i) => {
+      const t = raw.trim();
+      if (!t) return;
+      const c = parseCidr(t);
+      if ('error' in c) {
+        fields[`${field}.${i}`] = c.error;
+        return;
+      }
+      if (capped && c.size > MAX_PREFIX_SIZE) {
+        fields[`${field}.${i}`] =
+          `"${c.text}" is larger than a /16 (${c.size.toLocaleString('en')} addresses). Split it into /16 or smaller networks.`;
+      } else if (capped && c.version === 4 && FORBIDDEN.some((f) => isInside(c, f))) {
+        fields[`${field}.${i}`] =
+          `"${c.text}" is not a network of hosts (multicast or "this network").`;
+      }
+      out.push(c.text);
+    });
+    return out;
+  };
   const subnets = norm(d.subnets, 'subnets', true);
   const exclude = norm(d.exclude, 'exclude', false);
   if (new Set(subnets).size !== subnets.length) fields.subnets ??= 'A network is listed twice.';

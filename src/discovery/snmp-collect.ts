@@ -61,10 +61,10 @@ export async function collectInventory(
   const ifXTable = ifTable.length ? await walk('ifXTable', OID.ifXEntry) : [];
   const ipAddr = await walk('ipAddrTable', OID.ipAddrEntry);
   const entity = await walk('entPhysicalTable', OID.entPhysicalEntry);
+  const basePort = await walk('dot1dBasePortTable', OID.dot1dBasePortIfIndex);
   const lldpRem = await walk('lldpRemTable', OID.lldpRemEntry);
   const lldpMan = lldpRem.length ? await walk('lldpRemManAddrTable', OID.lldpRemManAddrEntry) : [];
   const arp = await walk('ipNetToMediaTable', OID.ipNetToMediaEntry);
-  const basePort = await walk('dot1dBasePortTable', OID.dot1dBasePortIfIndex);
   const dot1q = basePort.length ? await walk('dot1qTpFdbTable', OID.dot1qTpFdbEntry) : [];
   const dot1d =
     basePort.length && !dot1q.length ? await walk('dot1dTpFdbTable', OID.dot1dTpFdbEntry) : [];
@@ -82,7 +82,7 @@ export async function collectInventory(
     entity: decodeEntity(entity),
     interfaces: decodeInterfaces(ifTable, ifXTable),
     ipAddrs: decodeIpAddrs(ipAddr),
-    neighbours: decodeLldp(lldpRem, lldpMan),
+    neighbours: decodeLldp(lldpRem, lldpMan, basePort),
     arp: decodeArp(arp),
     fdb: decodeFdb(dot1d, dot1q, basePort),
     notes,

@@ -220,6 +220,20 @@ export class CredentialService {
     return this.lock.run(async () => {
       const { store, clock } = this.deps;
       const c = await this.get(id);
+      const pinned = (await store.devices.list()).filter(
+        (d) => d.snmp.credentialSource === 'manual' && d.snmp.credentialId === id,
+      );
+      if (pinned.length) {
+        throw conflict(
+          'CREDENTIAL_IN_USE',
+          `"${c.name}" is pinned on ${pinned.length} device(s) (${pinned
+            .slice(0, 5)
+            .map((d) => d.name)
+            .join(
+              ', ',
+            )}${pinned.length > 5 ? ', …' : ''}). Set their credential back to automatic first.`,
+        );
+      }
       await store.write([
         store.credentials.delOp(id),
         store.audit.recordOp(ctx, 'credential.deleted', `credential:${id}`, clock.now(), {

@@ -124,6 +124,8 @@ export interface ScanRecord {
     devicesMissing: number;
   };
   error?: { code: string; message: string };
+  /** Which devices this scan added, changed or found missing (ids, at most 500 each). */
+  devices?: { new: string[]; updated: string[]; missing: string[] };
   /** Per-host problems worth showing (SNMP answered garbage, a table cut short, …). */
   notes: string[];
 }
@@ -149,6 +151,8 @@ export interface DeviceRecord {
   firmware?: string;
   type: string;
   typeSource: 'auto' | 'manual';
+  /** The identified type, kept when an admin overrides it (shown as "identified: …"). */
+  autoType?: string;
   reasons: string[];
   location?: string;
   contact?: string;

@@ -11,7 +11,7 @@ export function parseWalk(textIn: string): Varbind[] {
   const lines = textIn.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    const m = /^\.?([\d.]+) = (?:([A-Za-z0-9-]+): )?(.*)$/.exec(line);
+    const m = /^\.?([\d.]+) = (?:([A-Za-z0-9-]+): )?([\s\S]*)$/.exec(line); // values may hold \r
     if (!m) continue;
     const oid = m[1]!;
     const type = m[2];

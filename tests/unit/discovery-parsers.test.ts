@@ -89,6 +89,28 @@ describe('SNMP decoders (walks recorded from the lab’s snmpd devices)', () => 
     });
     expect(id.reasons[0]).toBe('vendor Synology: sysObjectID is in enterprise 6574');
   });
+  it('sw-core (simulated Cisco switch): LLDP neighbours on bridge ports mapped to ifIndex, and the FDB', () => {
+    const base = loadWalk('sw-core.walk');
+    const bridge = loadWalk('sw-core.bridge.walk');
+    const lldp = loadWalk('sw-core.lldp.walk');
+    const basePort = bridge.filter((v) => v.oid.startsWith('1.3.6.1.2.1.17.1.4.1.2.'));
+    const neighbours = decodeLldp(lldp, lldp, basePort);
+    expect(neighbours.map((n) => n.sysName)).toEqual(
+      expect.arrayContaining(['fw-edge', 'nas-backup']),
+    );
+    for (const n of neighbours) expect(n.localIfIndex, n.sysName).toBe(10100 + n.localPort);
+    const fdb = decodeFdb(bridge, bridge, basePort);
+    expect(fdb.length).toBeGreaterThan(3);
+    expect(fdb.every((e) => e.ifIndex === 10100 + e.port)).toBe(true);
+    const sys = decodeSystem(base);
+    const id = identify({
+      sysDescr: sys.sysDescr,
+      sysObjectID: sys.sysObjectID,
+      sysServices: sys.sysServices,
+      interfaces: decodeInterfaces(base, base),
+    });
+    expect(id).toMatchObject({ vendor: 'Cisco', type: 'switch', os: 'Cisco IOS' });
+  });
   it('fw-edge: a FortiGate over SNMPv3', () => {
     const sys = decodeSystem(loadWalk('fw-edge.walk'));
     const id = identify({
@@ -317,5 +339,7 @@ describe('scan targets and discovery settings', () => {
       serviceScan: false,
     });
     expect(() => validateDiscovery({ subnets: ['224.0.0.0/24'] })).toThrow(/multicast/);
+    // positions are those of the list as sent, blank entries included
+    expect(() => validateDiscovery({ subnets: ['', ' ', '10.0.0.0/8'] })).toThrow(/subnets\.2:/);
   });
 });
