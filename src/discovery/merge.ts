@@ -78,14 +78,14 @@ export function mergeDevice(
   existing: DeviceRecord | undefined,
   obs: Observation,
   ident: Identification,
-  ctx: { id: string; nowIso: string; scanId: string; servicesScanned: boolean },
+  ctx: { id: string; nowIso: string; scanId: string; servicesScanned: boolean; defaultName?: string },
 ): MergeResult {
   const sys = obs.snmp?.system ?? {};
   const base: DeviceRecord = existing
     ? { ...existing }
     : {
         id: ctx.id,
-        name: obs.ip,
+        name: ctx.defaultName ?? obs.ip,
         nameSource: 'auto',
         ip: obs.ip,
         addresses: [],
@@ -155,6 +155,7 @@ export function mergeDevice(
     next.name =
       sys.sysName ||
       base.sysName ||
+      ctx.defaultName ||
       (existing && existing.name !== existing.ip ? existing.name : obs.ip);
   if (ctx.servicesScanned && obs.services) {
     next.services = obs.services

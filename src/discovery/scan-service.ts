@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Store } from '../store/store.js';
 import type { BatchOp } from '../store/db.js';
 import type { DeviceRecord, ScanRecord } from '../store/types.js';
@@ -27,6 +28,23 @@ interface Running {
   scan: ScanRecord;
   controller: AbortController;
   done: Promise<void>;
+}
+
+const SELF_IDENTIFICATION = {
+  type: 'server' as const,
+  vendor: 'Caretaker',
+  reasons: ['this is the Caretaker box itself: the address is one of its own'],
+};
+
+/** The box's own addresses (and their MACs): it finds itself on the LAN and should say so. */
+function localAddresses(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? [])
+      if (a.family === 'IPv4')
+        out.set(a.address, a.mac && a.mac !== '00:00:00:00:00:00' ? a.mac.toLowerCase() : '');
+  }
+  return out;
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */
@@ -433,6 +451,7 @@ export class ScanService {
         `MAC ${m} answers for several addresses (proxy ARP or a virtual host); it was not used to tell devices apart.`,
       );
 
+    const ownAddresses = localAddresses();
     const ops: BatchOp[] = [];
     const touched = { new: [] as string[], updated: [] as string[], missing: [] as string[] };
     const claimed = new Set<string>();
@@ -450,25 +469,40 @@ export class ScanService {
         if (d) found.set(k, d);
       }
       const existing = matchDevice(keys, found, claimed);
-      const ident = identify({
-        sysDescr: obs.snmp?.system.sysDescr,
-        sysObjectID: obs.snmp?.system.sysObjectID,
-        sysServices: obs.snmp?.system.sysServices,
-        entity: obs.snmp?.entity,
-        interfaces: obs.snmp?.interfaces,
-        mac: obs.mac,
-        macVendor: obs.macVendor,
-        services:
-          obs.services ??
-          existing?.services.map((s) => ({ protocol: s.protocol, port: s.port, state: 'open' })),
-        hasPrinterMib: obs.snmp?.hasPrinterMib ?? false,
-        hasUpsMib: obs.snmp?.hasUpsMib ?? false,
-      });
+      const self = ownAddresses.get(obs.ip);
+      if (self && !obs.mac) obs.mac = self;
+      const ident =
+        self !== undefined
+          ? SELF_IDENTIFICATION
+          : identify({
+              sysDescr: obs.snmp?.system.sysDescr,
+              sysObjectID: obs.snmp?.system.sysObjectID,
+              sysServices: obs.snmp?.system.sysServices,
+              entity: obs.snmp?.entity,
+              interfaces: obs.snmp?.interfaces,
+              mac: obs.mac,
+              macVendor: obs.macVendor,
+              services:
+                obs.services ??
+                existing?.services.map((s) => ({
+                  protocol: s.protocol,
+                  port: s.port,
+                  state: 'open',
+                })),
+              hasPrinterMib: obs.snmp?.hasPrinterMib ?? false,
+              hasUpsMib: obs.snmp?.hasUpsMib ?? false,
+            });
+      if (self !== undefined && !obs.snmp)
+        obs.snmpError = {
+          code: 'SELF',
+          message: 'This is the Caretaker box itself (it does not poll itself over SNMP).',
+        };
       const r = mergeDevice(existing, obs, ident, {
         id: randomId(8),
         nowIso,
         scanId: scan.id,
         servicesScanned,
+        ...(self !== undefined ? { defaultName: 'Caretaker (this box)' } : {}),
       });
       claimed.add(r.device.id);
       ops.push(...store.devices.putOps(r.device, existing));

@@ -123,6 +123,12 @@ describe.skipIf(skip !== undefined)(
         if (ld.engineId) expect(d.engineId, ld.name).toBe(ld.engineId);
       }
       const by = (name: string) => byIp.get(lab.device(name).ip);
+      // The box finds itself on the LAN and says so.
+      expect(byIp.get(lab.appliance.lanIp)).toMatchObject({
+        name: 'Caretaker (this box)',
+        type: 'server',
+        snmp: { error: { code: 'SELF' } },
+      });
       expect(by('srv-files')).toMatchObject({
         type: 'server',
         vendor: 'Dell',

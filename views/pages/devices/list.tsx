@@ -315,7 +315,16 @@ export function DeviceListPage(p: DeviceListProps) {
                           <TypeBadge type={d.type} manual={d.typeSource === 'manual'} />
                         </td>
                         <td>
-                          {[d.vendor, d.model].filter(Boolean).join(' ') || (
+                          {[
+                            d.vendor,
+                            d.model &&
+                            d.vendor &&
+                            d.model.toLowerCase().startsWith(d.vendor.toLowerCase())
+                              ? d.model.slice(d.vendor.length).trim()
+                              : d.model,
+                          ]
+                            .filter(Boolean)
+                            .join(' ') || (
                             <span class="muted">{d.snmp.ok ? 'unknown' : 'no SNMP'}</span>
                           )}
                           {d.os ? (
