@@ -21,6 +21,7 @@ import { CredentialService } from './snmp/credential-service.js';
 import { DiscoverySettingsService } from './discovery/settings-service.js';
 import { ScanService } from './discovery/scan-service.js';
 import { DeviceService } from './discovery/device-service.js';
+import { Mutex } from './lib/mutex.js';
 import type { AppDeps } from './http/deps.js';
 import type { AppEnv } from './http/env.js';
 import { describeError } from './core/errors.js';
@@ -86,7 +87,9 @@ export async function buildServices(
     const site = new SiteService({ store, clock });
     await site.get();
     const secrets = await SecretBox.open(config.dataDir);
-    const credentials = new CredentialService({ store, clock, secrets });
+    // One writer at a time on the inventory: scan merges, device edits, credential deletes.
+    const inventoryLock = new Mutex();
+    const credentials = new CredentialService({ store, clock, secrets, inventoryLock });
     const late2: { scheduler?: Scheduler<JobDeps> } = {};
     const discovery = new DiscoverySettingsService({
       store,
@@ -100,8 +103,9 @@ export async function buildServices(
       config: config.discovery,
       credentials,
       settings: discovery,
+      inventoryLock,
     });
-    const devices = new DeviceService({ store, clock });
+    const devices = new DeviceService({ store, clock, inventoryLock });
     const interrupted = await scans.recover();
     if (interrupted)
       logger.warn(

@@ -74,7 +74,9 @@ export const configSchema = z
         /** SNMP port (161; tests and the simulator-only demo use another). */
         snmpPort: z.number().int().min(1).max(65535).default(161),
         /** Values read per table at most (a huge forwarding table is cut, and noted). */
-        maxTableRows: z.number().int().min(100).max(1_000_000).default(50_000),
+        maxTableRows: z.number().int().min(100).max(1_000_000).default(10_000),
+        /** Values read from one device in all, so that hostile agents cannot exhaust memory. */
+        maxDeviceValues: z.number().int().min(1_000).max(2_000_000).default(60_000),
         /** Scan once right after start when networks are configured (the demo uses it). */
         scanOnStart: z.boolean().default(false),
         /** Time budget for reading one device's inventory. */

@@ -49,8 +49,12 @@ function ipKey(ip: string): string {
 
 /** The inventory as people use it: search, filter, sort, page; edit and delete with audit. */
 export class DeviceService {
-  private readonly lock = new Mutex();
-  constructor(private readonly deps: { store: Store; clock: Clock }) {}
+  constructor(private readonly deps: { store: Store; clock: Clock; inventoryLock: Mutex }) {}
+
+  /** The inventory lock shared with scan merges and credential deletes. */
+  private get lock(): Mutex {
+    return this.deps.inventoryLock;
+  }
 
   async get(id: string): Promise<DeviceRecord> {
     const d = await this.deps.store.devices.get(id);

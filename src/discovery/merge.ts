@@ -2,6 +2,9 @@ import type { DeviceChange, DeviceRecord, EventRecord } from '../store/types.js'
 import { identityKeys, type IdentityKey } from '../store/devices.js';
 import type { Identification, Observation } from './types.js';
 import { normalizeVendor } from './oui.js';
+import { usableSerial } from './serial.js';
+
+export { usableSerial };
 
 /** Scans in a row a device may be absent before it counts as missing. */
 export const MISSING_AFTER_SCANS = 2;
@@ -13,31 +16,53 @@ export interface MergeResult {
   outcome: 'new' | 'updated' | 'unchanged';
 }
 
-/** Identity keys of an observation, most trustworthy first. MACs shared by several hosts in one scan are not used. */
-export function observationKeys(obs: Observation, sharedMacs: ReadonlySet<string>): IdentityKey[] {
+/**
+ * Identity keys of an observation, most trustworthy first. A MAC, serial or engine ID that several
+ * hosts report in the same scan (proxy ARP, cloned images) tells nothing apart and is not used.
+ */
+export function observationKeys(obs: Observation, shared: ReadonlySet<string>): IdentityKey[] {
   const sys = obs.snmp?.system;
   const keys: IdentityKey[] = [];
-  if (obs.snmp?.entity.serial) keys.push(`serial:${obs.snmp.entity.serial.toLowerCase()}`);
-  if (sys?.engineId) keys.push(`engine:${sys.engineId}`);
-  if (obs.mac && !sharedMacs.has(obs.mac)) keys.push(`mac:${obs.mac}`);
+  const serial = usableSerial(obs.snmp?.entity.serial)?.toLowerCase();
+  if (serial && !shared.has(`serial:${serial}`)) keys.push(`serial:${serial}`);
+  if (sys?.engineId && !shared.has(`engine:${sys.engineId}`)) keys.push(`engine:${sys.engineId}`);
+  if (obs.mac && !shared.has(`mac:${obs.mac}`)) keys.push(`mac:${obs.mac}`);
   if (sys?.sysName) keys.push(`name:${sys.sysName.toLowerCase()}@${obs.ip}`);
   keys.push(`ip:${obs.ip}`);
   return keys;
 }
 
+/** Strong identity keys that more than one observation of this scan carries. */
+export function sharedIdentities(observations: Observation[]): Set<string> {
+  const seen = new Map<string, number>();
+  const count = (k: string) => seen.set(k, (seen.get(k) ?? 0) + 1);
+  for (const o of observations) {
+    if (o.mac) count(`mac:${o.mac}`);
+    const serial = usableSerial(o.snmp?.entity.serial)?.toLowerCase();
+    if (serial) count(`serial:${serial}`);
+    if (o.snmp?.system.engineId) count(`engine:${o.snmp.system.engineId}`);
+  }
+  return new Set([...seen].filter(([, n]) => n > 1).map(([k]) => k));
+}
+
 /**
  * Picks the existing device an observation belongs to. Strong keys (serial, engine ID, MAC) win
- * in that order; a match by address alone is refused when the device there has a different
- * strong identity (another box took over the address).
+ * in that order, but a serial or engine ID never moves a device whose MAC differs from the
+ * observation's (a host reporting someone else's serial must not take over their record); a
+ * match by address alone is refused when the device there has a different strong identity
+ * (another box took over the address).
  */
 export function matchDevice(
   keys: IdentityKey[],
   found: ReadonlyMap<IdentityKey, DeviceRecord>,
   claimed: ReadonlySet<string>,
 ): DeviceRecord | undefined {
+  const obsMac = keys.find((k) => k.startsWith('mac:'))?.slice(4);
   for (const k of keys) {
     const d = found.get(k);
     if (!d || claimed.has(d.id)) continue;
+    if ((k.startsWith('serial:') || k.startsWith('engine:')) && obsMac && d.mac && d.mac !== obsMac)
+      continue;
     if (k.startsWith('ip:') || k.startsWith('name:')) {
       const strong = keys.filter(
         (x) => x.startsWith('mac:') || x.startsWith('serial:') || x.startsWith('engine:'),
@@ -78,7 +103,13 @@ export function mergeDevice(
   existing: DeviceRecord | undefined,
   obs: Observation,
   ident: Identification,
-  ctx: { id: string; nowIso: string; scanId: string; servicesScanned: boolean; defaultName?: string },
+  ctx: {
+    id: string;
+    nowIso: string;
+    scanId: string;
+    servicesScanned: boolean;
+    defaultName?: string;
+  },
 ): MergeResult {
   const sys = obs.snmp?.system ?? {};
   const base: DeviceRecord = existing

@@ -13,11 +13,18 @@ import { AppError, conflict, describeError, notFound } from '../core/errors.js';
 import { actorLabel } from '../core/roles.js';
 import { randomId } from '../core/ids.js';
 import { Mutex } from '../lib/mutex.js';
+import { deadline } from '../lib/deadline.js';
 import { pingSweep, serviceScan } from './nmap.js';
 import { parseCidr, ipInCidr, type Cidr } from './targets.js';
 import { collectInventory, SYSTEM_OIDS } from './snmp-collect.js';
 import { identify } from './identify.js';
-import { mergeDevice, markMissing, matchDevice, observationKeys } from './merge.js';
+import {
+  mergeDevice,
+  markMissing,
+  matchDevice,
+  observationKeys,
+  sharedIdentities,
+} from './merge.js';
 import type { DiscoverySettingsService } from './settings-service.js';
 import type { Observation } from './types.js';
 import type { IdentityKey } from '../store/devices.js';
@@ -83,6 +90,8 @@ export class ScanService {
       logger: Logger;
       config: DiscoveryConfig;
       credentials: CredentialService;
+      /** Shared with device edits and credential deletes: one writer on the inventory at a time. */
+      inventoryLock: Mutex;
       settings: DiscoverySettingsService;
     },
   ) {}
@@ -237,7 +246,8 @@ export class ScanService {
         'The service stopped during this scan; the inventory was left as it was.',
       ),
     );
-    await cur.done;
+    // Every SNMP session closes on abort, so this is quick; the deadline is a safety net.
+    await Promise.race([cur.done, new Promise((r) => setTimeout(r, 5_000).unref())]);
   }
 
   private async persist(scan: ScanRecord, force = false): Promise<void> {
@@ -308,7 +318,13 @@ export class ScanService {
       signal.throwIfAborted();
       scan.phase = 'merge';
       scan.progress.percent = 95;
-      await this.merge(observations, targets, scan, settings.serviceScan);
+      const excluded = settings.exclude
+        .map((s) => parseCidr(s))
+        .filter((c): c is Cidr => !('error' in c));
+      // One writer at a time on the inventory: a device deleted or edited meanwhile is seen here.
+      await this.deps.inventoryLock.run(() =>
+        this.merge(observations, targets, excluded, scan, settings.serviceScan),
+      );
       log.info({ progress: scan.progress }, 'scan finished');
     } catch (err) {
       const reason = signal.aborted ? describeError(signal.reason) : undefined;
@@ -335,19 +351,30 @@ export class ScanService {
   ): Promise<Observation[]> {
     const { config, store } = this.deps;
     const creds = await this.deps.credentials.unsealedAll();
+    // A backstop: no error text or note that is stored may carry a community or key.
+    const secrets = creds
+      .flatMap(({ cred }) =>
+        cred.version === '3' ? [cred.authKey, cred.privKey] : [cred.community],
+      )
+      .filter((x): x is string => typeof x === 'string' && x.length >= 3);
+    const scrub = (text: string) =>
+      secrets.reduce((acc, secret) => acc.split(secret).join('[redacted]'), text);
     const out: Observation[] = [];
     await pool(
       hosts,
       config.snmpConcurrency,
       async (h) => {
         const obs: Observation = { ...h };
-        // The credential that worked last time for this address goes first.
         const knownId = await store.devices.lookup(`ip:${h.ip}`);
-        const known = knownId ? (await store.devices.get(knownId))?.snmp.credentialId : undefined;
-        const ordered = known
-          ? [...creds.filter((c) => c.id === known), ...creds.filter((c) => c.id !== known)]
-          : creds;
-        await this.probeHost(obs, ordered, signal);
+        const snmpState = knownId ? (await store.devices.get(knownId))?.snmp : undefined;
+        await this.probeHost(
+          obs,
+          creds,
+          { id: snmpState?.credentialId, pinned: snmpState?.credentialSource === 'manual' },
+          signal,
+        );
+        if (obs.snmpError) obs.snmpError.message = scrub(obs.snmpError.message);
+        if (obs.snmp) obs.snmp.notes = obs.snmp.notes.map(scrub);
         out.push(obs);
         scan.progress.hostsProbed += 1;
         if (obs.snmp) scan.progress.snmpAnswered += 1;
@@ -361,14 +388,18 @@ export class ScanService {
   }
 
   /**
-   * Finds a credential that works: every credential is tried at the same time (a host without
-   * SNMP then costs one timeout, not one per credential), and the first in the admin's order that
-   * answers wins. The inventory is then read with it.
+   * Finds a credential that works and reads the inventory with it, within the per-device time
+   * budget (a slow agent is stopped, not waited for). Credentials are not sprayed at every host:
+   * the one that worked last time (or the one an admin pinned) is tried alone first; only a host
+   * without a working one gets the others, all at once (so a host without SNMP costs one
+   * timeout), and the first in the admin's order that answers wins. A pinned credential is the
+   * only one ever sent to its device.
    */
   private async probeHost(
     obs: Observation,
     creds: Array<{ id: string; cred: SnmpCredential }>,
-    signal: AbortSignal,
+    known: { id: string | undefined; pinned: boolean },
+    scanSignal: AbortSignal,
   ): Promise<void> {
     const { config } = this.deps;
     if (!creds.length) {
@@ -378,78 +409,115 @@ export class ScanService {
       };
       return;
     }
-    signal.throwIfAborted();
+    scanSignal.throwIfAborted();
+    const budget = deadline(
+      scanSignal,
+      config.perDeviceBudgetMs,
+      () => new AppError('SNMP_TOO_SLOW', 'per-device time budget'),
+    );
+    const signal = budget.signal;
+    try {
+      await this.probeWith(obs, creds, known, scanSignal, signal);
+    } finally {
+      budget.clear();
+    }
+  }
+
+  private async probeWith(
+    obs: Observation,
+    creds: Array<{ id: string; cred: SnmpCredential }>,
+    known: { id: string | undefined; pinned: boolean },
+    scanSignal: AbortSignal,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { config } = this.deps;
     const target = {
       address: obs.ip,
       port: config.snmpPort,
       timeoutMs: config.snmpTimeoutMs,
       retries: config.snmpRetries,
     };
-    const clients = creds.map((c) => ({ ...c, client: openSnmp(target, c.cred) }));
-    try {
-      const probes = await Promise.all(
-        clients.map(async (c) => {
-          try {
-            const [vb] = await c.client.get([SYSTEM_OIDS[1]!]);
-            return vb && vb.type !== 'null'
-              ? { ok: true as const }
-              : {
-                  ok: false as const,
-                  error: {
-                    code: 'SNMP_NO_SYSTEM',
-                    message: 'The agent answered but has no sysObjectID.',
-                  },
-                };
-          } catch (err) {
-            return { ok: false as const, error: describeError(err) };
-          }
-        }),
-      );
-      signal.throwIfAborted();
-      const winner = probes.findIndex((p) => p.ok);
-      if (winner < 0) {
-        const errors = probes.flatMap((p) => (p.ok ? [] : [p.error]));
-        const telling = errors.find((e) => e.code !== 'SNMP_TIMEOUT');
-        obs.snmpError = telling ?? {
-          code: 'SNMP_NO_ANSWER',
-          message: `No SNMP answer with any of the ${creds.length} credential(s).`,
-        };
-        return;
-      }
-      const { id, cred, client } = clients[winner]!;
-      const budget = AbortSignal.any([signal, AbortSignal.timeout(config.perDeviceBudgetMs)]);
+    const first = known.id ? creds.filter((c) => c.id === known.id) : [];
+    const rounds =
+      known.pinned && first.length
+        ? [first]
+        : first.length
+          ? [first, creds.filter((c) => c.id !== known.id)]
+          : [creds];
+    const errors: Array<{ code: string; message: string }> = [];
+    for (const round of rounds) {
+      if (!round.length) continue;
+      const clients = round.map((c) => ({ ...c, client: openSnmp(target, c.cred, signal) }));
       try {
-        const inv = await collectInventory(client, {
-          maxRows: config.maxTableRows,
-          signal: budget,
-        });
-        obs.snmp = { credentialId: id, version: cred.version, ...inv };
-      } catch (err) {
-        if (signal.aborted) throw err;
-        obs.snmpError = describeError(err);
+        const probes = await Promise.all(
+          clients.map(async (c) => {
+            try {
+              const [vb] = await c.client.get([SYSTEM_OIDS[1]!]);
+              if (vb && vb.type !== 'null') return true;
+              errors.push({
+                code: 'SNMP_NO_SYSTEM',
+                message: 'The agent answered but has no sysObjectID.',
+              });
+            } catch (err) {
+              errors.push(describeError(err));
+            }
+            return false;
+          }),
+        );
+        scanSignal.throwIfAborted();
+        const winner = probes.indexOf(true);
+        if (winner < 0) continue;
+        const { id, cred, client } = clients[winner]!;
+        try {
+          const inv = await collectInventory(client, {
+            maxRows: config.maxTableRows,
+            maxValues: config.maxDeviceValues,
+            signal,
+          });
+          obs.snmp = { credentialId: id, version: cred.version, ...inv };
+        } catch (err) {
+          scanSignal.throwIfAborted();
+          obs.snmpError = signal.aborted
+            ? {
+                code: 'SNMP_TOO_SLOW',
+                message: `Reading the device took longer than ${Math.round(config.perDeviceBudgetMs / 1000)} s and was stopped.`,
+              }
+            : describeError(err);
+        }
+        return;
+      } finally {
+        for (const c of clients) c.client.close();
       }
-    } finally {
-      for (const c of clients) c.client.close();
     }
+    const telling = errors.find((e) => e.code !== 'SNMP_TIMEOUT' && e.code !== 'SNMP_STOPPED');
+    const tried = rounds.flat().length;
+    obs.snmpError = telling ?? {
+      code: 'SNMP_NO_ANSWER',
+      message: `No SNMP answer with ${known.pinned ? 'the pinned credential' : `any of the ${tried} credential(s)`}.`,
+    };
   }
 
   /** Matches observations to devices and writes the whole result in one batch. */
   private async merge(
     observations: Observation[],
     targets: Cidr[],
+    excluded: Cidr[],
     scan: ScanRecord,
     servicesScanned: boolean,
   ): Promise<void> {
     const { store, clock } = this.deps;
     const nowMs = clock.now();
     const nowIso = new Date(nowMs).toISOString();
-    const macCount = new Map<string, number>();
-    for (const o of observations) if (o.mac) macCount.set(o.mac, (macCount.get(o.mac) ?? 0) + 1);
-    const sharedMacs = new Set([...macCount].filter(([, n]) => n > 1).map(([m]) => m));
-    for (const m of sharedMacs)
+    const shared = sharedIdentities(observations);
+    for (const k of shared) {
+      const [kind, value] = [k.slice(0, k.indexOf(':')), k.slice(k.indexOf(':') + 1)];
       scan.notes.push(
-        `MAC ${m} answers for several addresses (proxy ARP or a virtual host); it was not used to tell devices apart.`,
+        kind === 'mac'
+          ? `MAC ${value} answers for several addresses (proxy ARP or a virtual host); it was not used to tell devices apart.`
+          : `Several devices report the same ${kind === 'serial' ? 'serial number' : 'SNMP engine ID'} ${value} (a cloned image?); it was not used to tell devices apart.`,
       );
+    }
+    const knownCredentials = new Set((await store.credentials.list()).map((c) => c.id));
 
     const ownAddresses = localAddresses();
     const ops: BatchOp[] = [];
@@ -461,7 +529,9 @@ export class ScanService {
       return cache.get(id);
     };
     for (const obs of observations) {
-      const keys = observationKeys(obs, sharedMacs);
+      const keys = observationKeys(obs, shared);
+      // A credential deleted while the scan ran is not written back to the device.
+      if (obs.snmp && !knownCredentials.has(obs.snmp.credentialId)) obs.snmp.credentialId = '';
       const found = new Map<IdentityKey, DeviceRecord>();
       for (const k of keys) {
         const id = await store.devices.lookup(k);
@@ -471,8 +541,9 @@ export class ScanService {
       const existing = matchDevice(keys, found, claimed);
       const self = ownAddresses.get(obs.ip);
       if (self && !obs.mac) obs.mac = self;
+      // The box itself, unless it answers SNMP (then what it says about itself is better).
       const ident =
-        self !== undefined
+        self !== undefined && !obs.snmp
           ? SELF_IDENTIFICATION
           : identify({
               sysDescr: obs.snmp?.system.sysDescr,
@@ -537,9 +608,14 @@ export class ScanService {
       }
     }
     for (const d of await store.devices.list()) {
-      if (claimed.has(d.id) || !targets.some((t) => ipInCidr(d.ip, t))) continue;
+      if (
+        claimed.has(d.id) ||
+        !targets.some((t) => ipInCidr(d.ip, t)) ||
+        excluded.some((x) => ipInCidr(d.ip, x))
+      )
+        continue;
       const m = markMissing(d, scan.id);
-      ops.push(...store.devices.putOps(m.device, d));
+      ops.push(store.devices.recordOp(m.device));
       if (m.history) ops.push(store.devices.historyOp(m.history, nowMs));
       if (m.event) {
         ops.push(store.events.appendOp(m.event, nowMs));
@@ -553,11 +629,16 @@ export class ScanService {
       updated: touched.updated.slice(0, 500),
       missing: touched.missing.slice(0, 500),
     };
-    scan.status = 'done';
-    scan.phase = 'done';
-    scan.progress.percent = 100;
-    scan.finishedAt = new Date(clock.now()).toISOString();
-    ops.push(store.scans.putOp(scan));
+    // The scan says "done" only once the inventory is written (a poller must not see done first).
+    const finished: ScanRecord = {
+      ...scan,
+      status: 'done',
+      phase: 'done',
+      progress: { ...scan.progress, percent: 100 },
+      finishedAt: new Date(clock.now()).toISOString(),
+    };
+    ops.push(store.scans.putOp(finished));
     await store.write(ops);
+    Object.assign(scan, finished);
   }
 }

@@ -60,7 +60,10 @@ export function validateDiscovery(input: DiscoverySettingsInput): DiscoverySetti
         fields[`${field}.${i}`] = c.error;
         return;
       }
-      if (capped && c.size > MAX_PREFIX_SIZE) {
+      if (c.version === 6) {
+        fields[`${field}.${i}`] =
+          `"${c.text}": IPv6 networks are not scanned yet; enter the site's IPv4 networks.`;
+      } else if (capped && c.size > MAX_PREFIX_SIZE) {
         fields[`${field}.${i}`] =
           `"${c.text}" is larger than a /16 (${c.size.toLocaleString('en')} addresses). Split it into /16 or smaller networks.`;
       } else if (capped && c.version === 4 && FORBIDDEN.some((f) => isInside(c, f))) {

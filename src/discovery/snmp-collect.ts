@@ -35,7 +35,7 @@ export type SnmpInventory = NonNullable<Observation['snmp']>;
  */
 export async function collectInventory(
   client: SnmpClient,
-  opts: { maxRows: number; signal?: AbortSignal | undefined },
+  opts: { maxRows: number; maxValues: number; signal?: AbortSignal | undefined },
 ): Promise<Omit<SnmpInventory, 'credentialId' | 'version'>> {
   const notes: string[] = [];
   const sys = decodeSystem(await client.get([...SYSTEM_OIDS]));
@@ -45,14 +45,22 @@ export async function collectInventory(
   } catch {
     // v1 agents and some v2c agents do not expose the engine ID: not an error.
   }
+  let budget = opts.maxValues;
   const walk = async (name: string, oid: string): Promise<Varbind[]> => {
     opts.signal?.throwIfAborted();
+    if (budget <= 0) {
+      notes.push(`${name}: not read, the device already sent ${opts.maxValues} values`);
+      return [];
+    }
     try {
-      const r = await client.walk(oid, opts.maxRows);
-      if (r.truncated)
-        notes.push(`${name}: more than ${opts.maxRows} values, the rest was not read`);
+      const cap = Math.min(opts.maxRows, budget);
+      const r = await client.walk(oid, cap);
+      budget -= r.varbinds.length;
+      if (r.truncated) notes.push(`${name}: more than ${cap} values, the rest was not read`);
       return r.varbinds;
     } catch (err) {
+      // A cancelled scan or an exhausted time budget stops the whole device, not just a table.
+      opts.signal?.throwIfAborted();
       notes.push(`${name}: ${describeError(err).message}`);
       return [];
     }

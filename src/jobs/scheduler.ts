@@ -9,6 +9,7 @@ import type { JobDefinition, JobStatus } from './types.js';
 import type { BatchOp } from '../store/db.js';
 import type { RequestContext } from '../auth/context.js';
 import { actorLabel } from '../core/roles.js';
+import { deadline } from '../lib/deadline.js';
 
 interface Running {
   run: JobRunRecord;
@@ -188,7 +189,12 @@ export class Scheduler<D> {
   private async execute(job: JobDefinition<D>, entry: Running, started: number): Promise<void> {
     const { store, clock, logger, deps } = this.opts;
     const { run, controller } = entry;
-    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(job.timeoutMs)]);
+    const timeout = deadline(
+      controller.signal,
+      job.timeoutMs,
+      () => new AppError('JOB_TIMEOUT', 'timeout'),
+    );
+    const signal = timeout.signal;
     try {
       const summary = await job.run(deps, signal);
       if (signal.aborted) throw signal.reason;
@@ -208,6 +214,7 @@ export class Scheduler<D> {
           : describeError(err);
       logger.error({ component: 'jobs', job: job.name, run: run.id, err: run.error }, 'job failed');
     } finally {
+      timeout.clear();
       const finished = clock.now();
       run.finishedAt = new Date(finished).toISOString();
       run.durationMs = finished - started;

@@ -80,7 +80,14 @@ export function publicCredential(c: CredentialRecord): PublicCredential {
 /** SNMP credentials: an ordered list, secrets sealed at rest, never shown back after saving. */
 export class CredentialService {
   private readonly lock = new Mutex();
-  constructor(private readonly deps: { store: Store; clock: Clock; secrets: SecretBox }) {}
+  constructor(
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      secrets: SecretBox;
+      inventoryLock?: Mutex;
+    },
+  ) {}
 
   async list(): Promise<PublicCredential[]> {
     return (await this.deps.store.credentials.list()).map(publicCredential);
@@ -217,29 +224,33 @@ export class CredentialService {
   }
 
   remove(id: string, ctx: RequestContext): Promise<void> {
-    return this.lock.run(async () => {
-      const { store, clock } = this.deps;
-      const c = await this.get(id);
-      const pinned = (await store.devices.list()).filter(
-        (d) => d.snmp.credentialSource === 'manual' && d.snmp.credentialId === id,
-      );
-      if (pinned.length) {
-        throw conflict(
-          'CREDENTIAL_IN_USE',
-          `"${c.name}" is pinned on ${pinned.length} device(s) (${pinned
-            .slice(0, 5)
-            .map((d) => d.name)
-            .join(
-              ', ',
-            )}${pinned.length > 5 ? ', …' : ''}). Set their credential back to automatic first.`,
+    // Under the inventory lock too, so that no device can be pinned to it while it goes.
+    const inventory = this.deps.inventoryLock ?? new Mutex();
+    return this.lock.run(() =>
+      inventory.run(async () => {
+        const { store, clock } = this.deps;
+        const c = await this.get(id);
+        const pinned = (await store.devices.list()).filter(
+          (d) => d.snmp.credentialSource === 'manual' && d.snmp.credentialId === id,
         );
-      }
-      await store.write([
-        store.credentials.delOp(id),
-        store.audit.recordOp(ctx, 'credential.deleted', `credential:${id}`, clock.now(), {
-          name: c.name,
-        }),
-      ]);
-    });
+        if (pinned.length) {
+          throw conflict(
+            'CREDENTIAL_IN_USE',
+            `"${c.name}" is pinned on ${pinned.length} device(s) (${pinned
+              .slice(0, 5)
+              .map((d) => d.name)
+              .join(
+                ', ',
+              )}${pinned.length > 5 ? ', …' : ''}). Set their credential back to automatic first.`,
+          );
+        }
+        await store.write([
+          store.credentials.delOp(id),
+          store.audit.recordOp(ctx, 'credential.deleted', `credential:${id}`, clock.now(), {
+            name: c.name,
+          }),
+        ]);
+      }),
+    );
   }
 }

@@ -61,40 +61,109 @@ export function fromNetSnmp(vb: snmp.Varbind): Varbind {
   }
 }
 
+const STATUS = [
+  'noError',
+  'tooBig',
+  'noSuchName',
+  'badValue',
+  'readOnly',
+  'genErr',
+  'noAccess',
+  'wrongType',
+  'wrongLength',
+  'wrongEncoding',
+  'wrongValue',
+  'noCreation',
+  'inconsistentValue',
+  'resourceUnavailable',
+  'commitFailed',
+  'undoFailed',
+  'authorizationError',
+  'notWritable',
+  'inconsistentName',
+];
+
+/**
+ * Turns net-snmp's errors into ours with fixed sentences. Its own messages are never passed on:
+ * some of them quote the community string ("Community 'x' in request does not match…"), and the
+ * error ends up on device pages that viewers and read-only tokens can see.
+ */
 function classify(err: unknown, target: SnmpTarget): AppError {
-  const e = err as Error & { name?: string };
+  const e = err as Error & { name?: string; code?: number; status?: number };
+  const at = target.address;
   if (e?.name === 'RequestTimedOutError') {
     return new AppError(
       'SNMP_TIMEOUT',
-      `${target.address} did not answer SNMP (wrong credentials, or no agent).`,
-      { kind: 'transient', cause: err },
+      `${at} did not answer SNMP (wrong credentials, or no agent).`,
+      { kind: 'transient' },
     );
   }
-  if (/auth|decrypt|usm|unknown user|engine/i.test(e?.message ?? '')) {
+  if (e?.name === 'ResponseInvalidError') {
+    switch (e.code) {
+      case snmp.ResponseInvalidCode.EAuthFailure:
+      case snmp.ResponseInvalidCode.ECouldNotDecrypt:
+        return new AppError(
+          'SNMP_AUTH',
+          `${at} refused the SNMPv3 credentials (authentication or privacy key).`,
+          { kind: 'auth' },
+        );
+      case snmp.ResponseInvalidCode.ECommunityNoMatch:
+        return new AppError(
+          'SNMP_BAD_RESPONSE',
+          `${at} answered with a different community than it was asked with.`,
+          { kind: 'permanent' },
+        );
+      case snmp.ResponseInvalidCode.EUnexpectedReport:
+        return new AppError(
+          'SNMP_AUTH',
+          `${at} rejected the SNMPv3 request (unknown user, engine or time window).`,
+          { kind: 'auth' },
+        );
+      default:
+        return new AppError(
+          'SNMP_BAD_RESPONSE',
+          `${at} sent an SNMP answer that could not be understood.`,
+          { kind: 'permanent' },
+        );
+    }
+  }
+  if (e?.name === 'RequestFailedError') {
+    const status = STATUS[e.status ?? -1] ?? `error ${e.status}`;
+    return new AppError('SNMP_REFUSED', `${at} refused the request (${status}).`, {
+      kind: status === 'authorizationError' || status === 'noAccess' ? 'auth' : 'permanent',
+    });
+  }
+  if (
+    e?.name === 'AbortError' ||
+    e?.name === 'TimeoutError' ||
+    /forcibly closed|closed/i.test(e?.message ?? '')
+  ) {
     return new AppError(
-      'SNMP_AUTH',
-      `${target.address} refused the SNMPv3 credentials: ${e.message}`,
-      { kind: 'auth', cause: err },
+      'SNMP_STOPPED',
+      `SNMP with ${at} was stopped (the scan was cancelled or its time ran out).`,
+      { kind: 'transient' },
     );
   }
-  return new AppError(
-    'SNMP_ERROR',
-    `SNMP to ${target.address} failed: ${e?.message ?? String(err)}`,
-    { kind: 'transient', cause: err },
-  );
+  return new AppError('SNMP_ERROR', `SNMP with ${at} failed.`, { kind: 'transient' });
 }
 
 /**
  * The only place an SNMP session is opened (v1, v2c or v3). Every call rejects on error and the
  * session is closed by the caller in a `finally`.
  */
-export function openSnmp(target: SnmpTarget, cred: SnmpCredential): SnmpClient {
+export function openSnmp(
+  target: SnmpTarget,
+  cred: SnmpCredential,
+  signal?: AbortSignal,
+): SnmpClient {
   const common = {
     port: target.port ?? 161,
     retries: target.retries,
     timeout: target.timeoutMs,
     transport: 'udp4' as const,
     backoff: 1.0,
+    // An agent that answers with an earlier OID would otherwise walk forever.
+    backwardsGetNexts: false,
   };
   const session =
     cred.version === '3'
@@ -119,9 +188,36 @@ export function openSnmp(target: SnmpTarget, cred: SnmpCredential): SnmpClient {
   let closed = false;
   // A socket error after close must not become an unhandled 'error' event.
   session.on('error', () => undefined);
-  return {
+  // Abort (cancel, shutdown, the per-device time budget) closes the session: every pending
+  // request then fails at once instead of waiting for a slow agent.
+  const onAbort = () => client.close();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  // Requests in flight, so that close() settles every one of them itself: net-snmp does not
+  // always call back after its socket is closed (a walk between two requests), and a promise that
+  // never settles would hang the scan.
+  const pending = new Set<(err: AppError) => void>();
+  const track = <T>(
+    run: (resolve: (v: T) => void, reject: (e: unknown) => void) => void,
+  ): Promise<T> => {
+    if (closed) return Promise.reject(classify(new Error('closed'), target));
+    return new Promise<T>((resolve, reject) => {
+      const fail = (err: AppError) => reject(err);
+      pending.add(fail);
+      run(
+        (v) => {
+          pending.delete(fail);
+          resolve(v);
+        },
+        (e) => {
+          pending.delete(fail);
+          reject(e);
+        },
+      );
+    });
+  };
+  const client: SnmpClient = {
     get(oids) {
-      return new Promise((resolve, reject) => {
+      return track((resolve, reject) => {
         session.get(oids, (error, varbinds) => {
           if (error) reject(classify(error, target));
           else resolve((varbinds ?? []).map(fromNetSnmp));
@@ -129,7 +225,7 @@ export function openSnmp(target: SnmpTarget, cred: SnmpCredential): SnmpClient {
       });
     },
     walk(oid, maxVarbinds) {
-      return new Promise((resolve, reject) => {
+      return track<{ varbinds: Varbind[]; truncated: boolean }>((resolve, reject) => {
         const out: Varbind[] = [];
         let truncated = false;
         const feed = (vbs: snmp.Varbind[]) => {
@@ -153,6 +249,9 @@ export function openSnmp(target: SnmpTarget, cred: SnmpCredential): SnmpClient {
     close() {
       if (closed) return;
       closed = true;
+      signal?.removeEventListener('abort', onAbort);
+      for (const fail of pending) fail(classify(new Error('closed'), target));
+      pending.clear();
       try {
         session.close();
       } catch {
@@ -160,6 +259,8 @@ export function openSnmp(target: SnmpTarget, cred: SnmpCredential): SnmpClient {
       }
     },
   };
+  if (signal?.aborted) client.close();
+  return client;
 }
 
 export type { SnmpValue };

@@ -26,7 +26,9 @@ export type SnmpCredential =
 export function text(v: SnmpValue | undefined): string | undefined {
   if (!v) return undefined;
   if (v.type === 'str') {
-    const s = v.value.toString('utf8').replace(/\0+$/, '');
+    // Agent strings are shown to people and stored: long ones are cut (a hostile agent must not
+    // be able to fill the inventory with megabytes per value).
+    const s = v.value.subarray(0, 1024).toString('utf8').replace(/\0+$/, '');
     // eslint-disable-next-line no-control-regex -- binary octets are not text
     return /[\u0000-\u0008\u000e-\u001f]/.test(s) ? undefined : s.trim();
   }

@@ -3,6 +3,7 @@ import { sub, readAll } from './db.js';
 import { key, pad, prefixRange, timeKey } from './keys.js';
 import type { DeviceChange, DeviceDetails, DeviceRecord } from './types.js';
 import type { InterfaceInfo } from '../discovery/types.js';
+import { usableSerial } from '../discovery/serial.js';
 
 /** Identity keys a device can be found by: MAC, serial, SNMP engine ID, sysName+address. */
 export type IdentityKey =
@@ -13,7 +14,8 @@ export function identityKeys(
 ): IdentityKey[] {
   const out: IdentityKey[] = [`ip:${d.ip}`];
   if (d.mac) out.push(`mac:${d.mac}`);
-  if (d.serial) out.push(`serial:${d.serial.toLowerCase()}`);
+  const serial = usableSerial(d.serial);
+  if (serial) out.push(`serial:${serial.toLowerCase()}`);
   if (d.engineId) out.push(`engine:${d.engineId}`);
   if (d.sysName) out.push(`name:${d.sysName.toLowerCase()}@${d.ip}`);
   return out;
@@ -79,6 +81,11 @@ export class DevicesStore {
       if (!now.has(k)) ops.push({ type: 'del', sublevel: this.index, key: k });
     for (const k of now) ops.push({ type: 'put', sublevel: this.index, key: k, value: d.id });
     return ops;
+  }
+
+  /** Rewrites only the device record (status changes), leaving the identity index alone. */
+  recordOp(d: DeviceRecord): BatchOp {
+    return { type: 'put', sublevel: this.byId, key: d.id, value: d };
   }
 
   /** Replaces a device's interfaces (old rows not in the new list are deleted). */

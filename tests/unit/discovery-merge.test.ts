@@ -4,6 +4,8 @@ import {
   markMissing,
   matchDevice,
   observationKeys,
+  sharedIdentities,
+  usableSerial,
   MISSING_AFTER_SCANS,
 } from '../../src/discovery/merge.js';
 import { identityKeys, type IdentityKey } from '../../src/store/devices.js';
@@ -104,8 +106,49 @@ describe('merging scan results into the inventory', () => {
   });
 
   it('a MAC shared by several addresses (proxy ARP) is not used as identity', () => {
-    const keys = observationKeys(obs('198.18.1.11'), new Set(['18:66:da:00:00:01']));
+    const keys = observationKeys(obs('198.18.1.11'), new Set(['mac:18:66:da:00:00:01']));
     expect(keys.some((k) => k.startsWith('mac:'))).toBe(false);
+  });
+
+  it('serials and engine IDs that several hosts report (cloned images) are not used as identity', () => {
+    const a = obs('198.18.1.2', {
+      mac: '02:00:00:00:00:02',
+      engineId: '80001f88deadbeef',
+      serial: 'CLONE1',
+    });
+    const b = obs('198.18.1.3', {
+      mac: '02:00:00:00:00:03',
+      engineId: '80001f88deadbeef',
+      serial: 'CLONE1',
+    });
+    const shared = sharedIdentities([a, b]);
+    expect([...shared].sort()).toEqual(['engine:80001f88deadbeef', 'serial:clone1']);
+    expect(
+      observationKeys(a, shared).some((k) => k.startsWith('engine:') || k.startsWith('serial:')),
+    ).toBe(false);
+  });
+
+  it('placeholder serials are ignored', () => {
+    for (const s of ['0', 'N/A', 'To be filled by O.E.M.', 'Default string', '  ', 'xxxx'])
+      expect(usableSerial(s), s).toBeUndefined();
+    expect(usableSerial('FOC1234X0AB')).toBe('FOC1234X0AB');
+  });
+
+  it('a host reporting another device’s serial does not take over its record when the MAC differs', () => {
+    const victim = mergeDevice(
+      undefined,
+      obs('198.18.1.20', { serial: 'VICTIM-SN', mac: '00:11:32:00:00:20' }),
+      ident,
+      ctx('victim'),
+    ).device;
+    const hostile = obs('198.18.1.5', {
+      serial: 'VICTIM-SN',
+      mac: '02:00:00:00:00:05',
+      sysName: 'evil',
+    });
+    expect(
+      matchDevice(observationKeys(hostile, new Set()), index([victim]), new Set()),
+    ).toBeUndefined();
   });
 
   it('a changed serial on a matched device raises an identity-changed warning', () => {

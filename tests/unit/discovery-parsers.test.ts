@@ -339,6 +339,9 @@ describe('scan targets and discovery settings', () => {
       serviceScan: false,
     });
     expect(() => validateDiscovery({ subnets: ['224.0.0.0/24'] })).toThrow(/multicast/);
+    expect(() => validateDiscovery({ subnets: ['fd00::/64'] })).toThrow(
+      /IPv6 networks are not scanned yet/,
+    );
     // positions are those of the list as sent, blank entries included
     expect(() => validateDiscovery({ subnets: ['', ' ', '10.0.0.0/8'] })).toThrow(/subnets\.2:/);
   });
