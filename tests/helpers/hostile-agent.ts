@@ -2,18 +2,21 @@
  * A misbehaving SNMP v2c agent for robustness tests, on loopback only:
  * - 'mismatch': answers every request with another community than it was asked with;
  * - 'slow': answers sysObjectID at once, but every GetNext/GetBulk after `delayMs` with one more
- *   made-up row, forever (an endless, slow table).
+ *   made-up row, forever (an endless, slow table);
+ * - 'flood': the same endless table, answered at once (a huge table).
  */
 import dgram from 'node:dgram';
 import { Ber } from 'asn1-ber';
 
-type Mode = 'mismatch' | 'slow';
+type Mode = 'mismatch' | 'slow' | 'flood';
 
 interface Request {
   version: number;
   community: string;
   pduType: number;
   requestId: number;
+  /** max-repetitions of a GetBulk (the error-index field of other PDUs). */
+  repetitions: number;
   oids: string[];
 }
 
@@ -25,7 +28,7 @@ function parse(buf: Buffer): Request {
   const pduType = r.readSequence()!;
   const requestId = r.readInt()!;
   r.readInt();
-  r.readInt();
+  const repetitions = r.readInt()!;
   r.readSequence();
   const end = r.offset + r.length;
   const oids: string[] = [];
@@ -36,7 +39,7 @@ function parse(buf: Buffer): Request {
     const len = r.readByte()!;
     (r as unknown as { _offset: number })._offset += len;
   }
-  return { version, community, pduType, requestId, oids };
+  return { version, community, pduType, requestId, repetitions, oids };
 }
 
 function response(
@@ -105,11 +108,21 @@ export async function startHostileAgent(
       );
       return;
     }
+    const answer = () => {
+      // More rows below whatever was asked for: the table never ends.
+      const n =
+        mode === 'flood' && req.pduType === 0xa5 ? Math.max(1, Math.min(req.repetitions, 50)) : 1;
+      const rows: Array<[string, 'str', string]> = [];
+      for (let i = 0; i < n; i++) rows.push([`${req.oids[0]}.${++row}`, 'str', mode]);
+      send(response(req, req.community, rows));
+    };
+    if (mode === 'flood') {
+      answer();
+      return;
+    }
     const t = setTimeout(() => {
       timers.delete(t);
-      row += 1;
-      // One more row below whatever was asked for: the table never ends.
-      send(response(req, req.community, [[`${req.oids[0]}.${row}`, 'str', 'slow']]));
+      answer();
     }, delayMs);
     timers.add(t);
   });

@@ -25,8 +25,16 @@ beforeAll(async () => {
   port = await freePort();
   agents.push(await startHostileAgent('mismatch', '127.0.0.51', port));
   agents.push(await startHostileAgent('slow', '127.0.0.52', port, 400));
+  agents.push(await startHostileAgent('flood', '127.0.0.53', port));
   t = await createTestApp({
-    discovery: { snmpPort: port, snmpTimeoutMs: 600, snmpRetries: 0, perDeviceBudgetMs: 2_500 },
+    discovery: {
+      snmpPort: port,
+      snmpTimeoutMs: 600,
+      snmpRetries: 0,
+      perDeviceBudgetMs: 2_500,
+      maxTableRows: 300,
+      maxDeviceValues: 1_000,
+    },
   });
   admin = await setupAdmin(t);
   await t.request(
@@ -97,6 +105,54 @@ describe('hostile agents', () => {
     const d = (await (await t.request('/api/v1/devices?q=127.0.0.52', { jar: admin.jar })).json())
       .items[0];
     expect(d.snmp.error.code).toBe('SNMP_TOO_SLOW');
+  });
+
+  it('an endless fast table is cut at the row cap and the device value budget, and says so', async () => {
+    expect(
+      (
+        await t.request(
+          '/api/v1/settings/discovery',
+          jsonInit('PUT', admin, { subnets: ['127.0.0.53/32'] }),
+        )
+      ).status,
+    ).toBe(200);
+    const r = await t.request('/api/v1/discovery/scans', jsonInit('POST', admin));
+    const done = await waitDone((await r.json()).scan.id, 30_000);
+    expect(done.status).toBe('done');
+    const d = (await (await t.request('/api/v1/devices?q=127.0.0.53', { jar: admin.jar })).json())
+      .items[0];
+    expect(d.snmp, JSON.stringify(d.snmp)).toMatchObject({ ok: true });
+    const notes: string[] =
+      (await (await t.request(`/api/v1/devices/${d.id}/neighbours`, { jar: admin.jar })).json())
+        .notes ?? done.scan.notes;
+    const all = [...notes, ...done.scan.notes].join('\n');
+    expect(all).toMatch(/ifTable: more than 300 values, the rest was not read/);
+    expect(all).toMatch(/not read, the device already sent 1000 values/);
+  });
+
+  it('a missing nmap fails the scan with a clear error and leaves the inventory as it was', async () => {
+    const broken = await createTestApp({ discovery: { nmapPath: '/nonexistent/nmap' } });
+    try {
+      const s = await setupAdmin(broken);
+      await broken.request(
+        '/api/v1/settings/discovery',
+        jsonInit('PUT', s, { subnets: ['127.0.0.1/32'] }),
+      );
+      const id = (
+        await (await broken.request('/api/v1/discovery/scans', jsonInit('POST', s))).json()
+      ).scan.id;
+      (await broken.deps.scans.running()) && new Promise((x) => setTimeout(x, 200));
+      for (let i = 0; i < 50 && broken.deps.scans.running(); i++)
+        await new Promise((x) => setTimeout(x, 100));
+      const scan = (
+        await (await broken.request(`/api/v1/discovery/scans/${id}`, { jar: s.jar })).json()
+      ).scan;
+      expect(scan).toMatchObject({ status: 'failed', error: { code: 'TOOL_MISSING' } });
+      expect(scan.error.message).toMatch(/not installed/);
+      expect(await broken.store.devices.count()).toBe(0);
+    } finally {
+      await broken.close();
+    }
   });
 
   it('a cancel stops a scan stuck on a slow agent without waiting for it', async () => {

@@ -196,6 +196,32 @@ describe.skipIf(skip !== undefined)(
       expect((await devices()).find((x) => x.ip === cam.ip).status).toBe('up');
     }, 180_000);
 
+    it('the optional service scan finds open services (the camera’s web server)', async () => {
+      expect(
+        (
+          await api.call('PUT', '/api/v1/settings/discovery', {
+            subnets: [lab.subnet],
+            serviceScan: true,
+          })
+        ).status,
+      ).toBe(200);
+      try {
+        const s = await scan();
+        expect(s.status, JSON.stringify(s.error)).toBe('done');
+        const cam = (await devices()).find((d) => d.ip === lab.device('cam-lobby').ip);
+        expect(cam.services).toEqual(
+          expect.arrayContaining([expect.objectContaining({ protocol: 'tcp', port: 80 })]),
+        );
+        const snmpOnly = (await devices()).find((d) => d.ip === lab.device('sw-core').ip);
+        expect(Array.isArray(snmpOnly.services)).toBe(true);
+      } finally {
+        await api.call('PUT', '/api/v1/settings/discovery', {
+          subnets: [lab.subnet],
+          serviceScan: false,
+        });
+      }
+    }, 240_000);
+
     it('a cancelled scan leaves the inventory as it was', async () => {
       const before = JSON.stringify((await devices()).map((d) => [d.id, d.lastScanId]));
       const r = await api.call('POST', '/api/v1/discovery/scans');
