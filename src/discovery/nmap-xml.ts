@@ -1,4 +1,5 @@
-import { XMLParser } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type { XMLParser as XMLParserType } from 'fast-xml-parser';
 import { AppError } from '../core/errors.js';
 
 export interface NmapPort {
@@ -30,14 +31,21 @@ export interface NmapRun {
   };
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  // Elements that may repeat are always arrays, so one host and many hosts parse the same way.
-  isArray: (name) => ['host', 'address', 'port', 'hostname', 'taskprogress'].includes(name),
-  processEntities: true,
-  allowBooleanAttributes: true,
-});
+const load = createRequire(import.meta.url);
+let parser: XMLParserType | undefined;
+/** The XML parser is loaded on first use (about 10 MiB an idle box should not pay). */
+function xmlParser(): XMLParserType {
+  const { XMLParser } = load('fast-xml-parser') as { XMLParser: typeof XMLParserType };
+  parser ??= new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    // Elements that may repeat are always arrays, so one host and many hosts parse the same way.
+    isArray: (name) => ['host', 'address', 'port', 'hostname', 'taskprogress'].includes(name),
+    processEntities: true,
+    allowBooleanAttributes: true,
+  });
+  return parser;
+}
 
 type Attrs = Record<string, string | undefined>;
 interface RawHost {
@@ -50,7 +58,7 @@ interface RawHost {
 export function parseNmapXml(xml: string): NmapRun {
   let doc: { nmaprun?: { host?: RawHost[]; runstats?: { finished?: Attrs; hosts?: Attrs } } };
   try {
-    doc = parser.parse(xml) as typeof doc;
+    doc = xmlParser().parse(xml) as typeof doc;
   } catch (err) {
     throw new AppError(
       'NMAP_OUTPUT_INVALID',

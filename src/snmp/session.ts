@@ -1,4 +1,16 @@
-import snmp from 'net-snmp';
+import { createRequire } from 'node:module';
+import type * as NetSnmp from 'net-snmp';
+
+const load = createRequire(import.meta.url);
+let netSnmp: typeof NetSnmp | undefined;
+/**
+ * net-snmp is loaded on first use: it costs about 15 MiB of memory that an idle box (which may
+ * never scan) should not pay. It is a CommonJS package, so a synchronous require does it.
+ */
+function lib(): typeof NetSnmp {
+  netSnmp ??= load('net-snmp') as typeof NetSnmp;
+  return netSnmp;
+}
 import { AppError } from '../core/errors.js';
 import type { SnmpCredential, SnmpValue, Varbind } from './types.js';
 
@@ -17,42 +29,42 @@ export interface SnmpClient {
   close(): void;
 }
 
-const AUTH = {
-  md5: snmp.AuthProtocols.md5,
-  sha: snmp.AuthProtocols.sha,
-  sha224: snmp.AuthProtocols.sha224,
-  sha256: snmp.AuthProtocols.sha256,
-  sha384: snmp.AuthProtocols.sha384,
-  sha512: snmp.AuthProtocols.sha512,
-};
-const PRIV = {
-  des: snmp.PrivProtocols.des,
-  aes: snmp.PrivProtocols.aes,
-  aes256b: snmp.PrivProtocols.aes256b,
-  aes256r: snmp.PrivProtocols.aes256r,
-};
+const AUTH = () => ({
+  md5: lib().AuthProtocols.md5,
+  sha: lib().AuthProtocols.sha,
+  sha224: lib().AuthProtocols.sha224,
+  sha256: lib().AuthProtocols.sha256,
+  sha384: lib().AuthProtocols.sha384,
+  sha512: lib().AuthProtocols.sha512,
+});
+const PRIV = () => ({
+  des: lib().PrivProtocols.des,
+  aes: lib().PrivProtocols.aes,
+  aes256b: lib().PrivProtocols.aes256b,
+  aes256r: lib().PrivProtocols.aes256r,
+});
 
 /** Converts net-snmp's varbind into ours; errors (noSuchObject…) become `null`. */
-export function fromNetSnmp(vb: snmp.Varbind): Varbind {
+export function fromNetSnmp(vb: NetSnmp.Varbind): Varbind {
   const oid = vb.oid;
-  if (snmp.isVarbindError(vb)) return { oid, type: 'null' };
+  if (lib().isVarbindError(vb)) return { oid, type: 'null' };
   const v = vb.value as unknown;
   switch (vb.type) {
-    case snmp.ObjectType.Integer:
+    case lib().ObjectType.Integer:
       return { oid, type: 'int', value: Number(v) };
-    case snmp.ObjectType.OctetString:
+    case lib().ObjectType.OctetString:
       return { oid, type: 'str', value: Buffer.isBuffer(v) ? v : Buffer.from(String(v)) };
-    case snmp.ObjectType.OID:
+    case lib().ObjectType.OID:
       return { oid, type: 'oid', value: String(v) };
-    case snmp.ObjectType.IpAddress:
+    case lib().ObjectType.IpAddress:
       return { oid, type: 'ip', value: String(v) };
-    case snmp.ObjectType.Counter32:
+    case lib().ObjectType.Counter32:
       return { oid, type: 'counter32', value: Number(v) };
-    case snmp.ObjectType.Gauge32:
+    case lib().ObjectType.Gauge32:
       return { oid, type: 'gauge32', value: Number(v) };
-    case snmp.ObjectType.TimeTicks:
+    case lib().ObjectType.TimeTicks:
       return { oid, type: 'ticks', value: Number(v) };
-    case snmp.ObjectType.Counter64: {
+    case lib().ObjectType.Counter64: {
       const b = Buffer.isBuffer(v) ? v : Buffer.alloc(0);
       return { oid, type: 'counter64', value: b.length ? BigInt(`0x${b.toString('hex')}`) : 0n };
     }
@@ -100,20 +112,20 @@ function classify(err: unknown, target: SnmpTarget): AppError {
   }
   if (e?.name === 'ResponseInvalidError') {
     switch (e.code) {
-      case snmp.ResponseInvalidCode.EAuthFailure:
-      case snmp.ResponseInvalidCode.ECouldNotDecrypt:
+      case lib().ResponseInvalidCode.EAuthFailure:
+      case lib().ResponseInvalidCode.ECouldNotDecrypt:
         return new AppError(
           'SNMP_AUTH',
           `${at} refused the SNMPv3 credentials (authentication or privacy key).`,
           { kind: 'auth' },
         );
-      case snmp.ResponseInvalidCode.ECommunityNoMatch:
+      case lib().ResponseInvalidCode.ECommunityNoMatch:
         return new AppError(
           'SNMP_BAD_RESPONSE',
           `${at} answered with a different community than it was asked with.`,
           { kind: 'permanent' },
         );
-      case snmp.ResponseInvalidCode.EUnexpectedReport:
+      case lib().ResponseInvalidCode.EUnexpectedReport:
         return new AppError(
           'SNMP_AUTH',
           `${at} rejected the SNMPv3 request (unknown user, engine or time window).`,
@@ -167,23 +179,23 @@ export function openSnmp(
   };
   const session =
     cred.version === '3'
-      ? snmp.createV3Session(
+      ? lib().createV3Session(
           target.address,
           {
             name: cred.user,
-            level: snmp.SecurityLevel[cred.level],
+            level: lib().SecurityLevel[cred.level],
             ...(cred.authProtocol
-              ? { authProtocol: AUTH[cred.authProtocol], authKey: cred.authKey ?? '' }
+              ? { authProtocol: AUTH()[cred.authProtocol], authKey: cred.authKey ?? '' }
               : {}),
             ...(cred.privProtocol
-              ? { privProtocol: PRIV[cred.privProtocol], privKey: cred.privKey ?? '' }
+              ? { privProtocol: PRIV()[cred.privProtocol], privKey: cred.privKey ?? '' }
               : {}),
           },
-          { ...common, version: snmp.Version3 },
+          { ...common, version: lib().Version3 },
         )
-      : snmp.createSession(target.address, cred.community, {
+      : lib().createSession(target.address, cred.community, {
           ...common,
-          version: cred.version === '1' ? snmp.Version1 : snmp.Version2c,
+          version: cred.version === '1' ? lib().Version1 : lib().Version2c,
         });
   let closed = false;
   // A socket error after close must not become an unhandled 'error' event.
@@ -228,7 +240,7 @@ export function openSnmp(
       return track<{ varbinds: Varbind[]; truncated: boolean }>((resolve, reject) => {
         const out: Varbind[] = [];
         let truncated = false;
-        const feed = (vbs: snmp.Varbind[]) => {
+        const feed = (vbs: NetSnmp.Varbind[]) => {
           for (const vb of vbs) {
             if (out.length >= maxVarbinds) {
               truncated = true;
