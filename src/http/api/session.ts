@@ -5,7 +5,7 @@ import type { AppEnv } from '../env.js';
 import { readJson } from '../request.js';
 import { unauthorized } from '../../core/errors.js';
 import { publicUser } from '../../auth/user-service.js';
-import { setSessionCookie, clearSessionCookie } from '../middleware/cookies.js';
+import { setSessionCookieFor, clearSessionCookie, loginMeta } from '../middleware/cookies.js';
 
 const loginBody = z
   .object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) })
@@ -19,15 +19,8 @@ export function sessionApi(deps: AppDeps) {
   return new Hono<AppEnv>()
     .post('/', async (c) => {
       const body = await readJson(c, loginBody);
-      const r = await deps.sessions.login(body.username, body.password, {
-        ip: c.get('ip'),
-        userAgent: c.req.header('user-agent') ?? '',
-      });
-      setSessionCookie(
-        c,
-        r.sessionId,
-        Math.floor((r.session.expiresAt - r.session.createdAt) / 1000),
-      );
+      const r = await deps.sessions.login(body.username, body.password, loginMeta(c));
+      setSessionCookieFor(c, r);
       return c.json(
         {
           user: publicUser(r.user),

@@ -3,7 +3,7 @@ import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { readForm } from '../request.js';
 import { preSessionToken } from '../middleware/csrf.js';
-import { setSessionCookie, clearSessionCookie } from '../middleware/cookies.js';
+import { setSessionCookieFor, clearSessionCookie, loginMeta } from '../middleware/cookies.js';
 import { LoginPage, SetupPage } from '../../../views/pages/auth.js';
 import { formErrors } from './shell.js';
 import { isAppError } from '../../core/errors.js';
@@ -45,15 +45,8 @@ export function authPages(deps: AppDeps) {
     const form = await readForm(c);
     const next = safeNext(form.next);
     try {
-      const r = await deps.sessions.login(form.username ?? '', form.password ?? '', {
-        ip: c.get('ip'),
-        userAgent: c.req.header('user-agent') ?? '',
-      });
-      setSessionCookie(
-        c,
-        r.sessionId,
-        Math.floor((r.session.expiresAt - r.session.createdAt) / 1000),
-      );
+      const r = await deps.sessions.login(form.username ?? '', form.password ?? '', loginMeta(c));
+      setSessionCookieFor(c, r);
       return c.redirect(next, 303);
     } catch (err) {
       if (!isAppError(err) || (err.status !== 401 && err.status !== 429)) throw err;
@@ -130,15 +123,8 @@ export function authPages(deps: AppDeps) {
       { component: 'auth', user: values.username },
       'first admin created; setup closed',
     );
-    const r = await deps.sessions.login(form.username ?? '', form.password ?? '', {
-      ip: c.get('ip'),
-      userAgent: c.req.header('user-agent') ?? '',
-    });
-    setSessionCookie(
-      c,
-      r.sessionId,
-      Math.floor((r.session.expiresAt - r.session.createdAt) / 1000),
-    );
+    const r = await deps.sessions.login(form.username ?? '', form.password ?? '', loginMeta(c));
+    setSessionCookieFor(c, r);
     return c.redirect('/settings?welcome=1', 303);
   });
 
