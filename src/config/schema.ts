@@ -92,6 +92,9 @@ export const configSchema = z
         /** Recent runs kept per job even when older than the retention. */
         jobRunKeepPerJob: z.number().int().min(1).max(10_000).default(50),
         auditRetentionDays: z.number().int().min(30).max(3650).default(730),
+        /** Discovery scans kept (newest first); older ones are removed. */
+        scansKept: z.number().int().min(10).max(100_000).default(500),
+        eventRetentionDays: z.number().int().min(7).max(3650).default(400),
       })
       .strict()
       .prefault({}),

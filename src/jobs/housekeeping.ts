@@ -12,7 +12,13 @@ export interface HousekeepingDeps {
   sessions: SessionService;
   clock: Clock;
   jobNames: () => string[];
-  retention: { jobRunRetentionDays: number; jobRunKeepPerJob: number; auditRetentionDays: number };
+  retention: {
+    jobRunRetentionDays: number;
+    jobRunKeepPerJob: number;
+    auditRetentionDays: number;
+    scansKept: number;
+    eventRetentionDays: number;
+  };
 }
 
 /** Removes expired sessions, job runs past their retention, and audit entries past theirs. */
@@ -45,5 +51,24 @@ export async function housekeeping(deps: HousekeepingDeps, signal: AbortSignal):
     await store.write(ops);
     audit += keys.length;
   }
-  return `removed ${sessions} expired session(s), ${runs} old job run(s), ${audit} old audit entr${audit === 1 ? 'y' : 'ies'}`;
+  // Discovery scans beyond the newest `scansKept` (never a running one), and events past their retention.
+  let scans = 0;
+  const old = (await store.scans.recent(100_000))
+    .slice(retention.scansKept)
+    .filter((s) => s.status !== 'running' && s.status !== 'queued');
+  for (let i = 0; i < old.length; i += CHUNK) {
+    signal.throwIfAborted();
+    await store.write(old.slice(i, i + CHUNK).map((s) => store.scans.delOp(s.id)));
+    scans += Math.min(CHUNK, old.length - i);
+  }
+  const eventCutoff = new Date(clock.now() - retention.eventRetentionDays * DAY).toISOString();
+  let events = 0;
+  for (;;) {
+    signal.throwIfAborted();
+    const keys = await store.events.keysBefore(eventCutoff, CHUNK);
+    if (keys.length === 0) break;
+    await store.write(keys.map((k) => store.events.delOp(k)));
+    events += keys.length;
+  }
+  return `removed ${sessions} expired session(s), ${runs} old job run(s), ${audit} old audit entr${audit === 1 ? 'y' : 'ies'}, ${scans} old scan(s), ${events} old event(s)`;
 }

@@ -18,6 +18,15 @@ export class EventsStore {
       value: { ...e, key: k, at: new Date(nowMs).toISOString() },
     };
   }
+  /** Keys of events older than the cutoff (ISO time), oldest first, at most `limit`. */
+  async keysBefore(cutoffIso: string, limit: number): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const k of this.sub.keys({ lt: cutoffIso, limit })) keys.push(k);
+    return keys;
+  }
+  delOp(key: string): BatchOp {
+    return { type: 'del', sublevel: this.sub, key };
+  }
   async page(limit: number, before?: string): Promise<EventRecord[]> {
     return (await readAll(this.sub, { lt: before ?? HIGH, limit, reverse: true })).map(
       ([, e]) => e,

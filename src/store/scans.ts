@@ -23,6 +23,9 @@ export class ScansStore {
       .map(([, s]) => s)
       .filter((s) => s.status === 'queued' || s.status === 'running');
   }
+  delOp(id: string): BatchOp {
+    return { type: 'del', sublevel: this.sub, key: id };
+  }
   putOp(s: ScanRecord): BatchOp {
     return { type: 'put', sublevel: this.sub, key: s.id, value: s };
   }

@@ -174,6 +174,55 @@ describe('housekeeping job', () => {
   });
 });
 
+describe('housekeeping of discovery records', () => {
+  it('keeps the newest 500 scans and drops events past their retention', async () => {
+    const base = Date.now();
+    const scan = (i: number) => ({
+      id: `2020${String(i).padStart(6, '0')}-x`,
+      status: 'done' as const,
+      trigger: 'schedule' as const,
+      subnets: ['198.18.0.0/24'],
+      createdAt: new Date(base - i * 1000).toISOString(),
+      phase: 'done' as const,
+      progress: {
+        percent: 100,
+        hostsUp: 0,
+        hostsProbed: 0,
+        snmpAnswered: 0,
+        devicesNew: 0,
+        devicesUpdated: 0,
+        devicesMissing: 0,
+      },
+      notes: [],
+    });
+    await t.store.write(Array.from({ length: 510 }, (_, i) => t.store.scans.putOp(scan(i))));
+    await t.store.write([
+      // Written with an old key, as an event from 500 days ago would have been.
+      {
+        type: 'put',
+        sublevel: t.store.events.sub,
+        key: '2020-01-01T00:00:00.000Z.00000000.aaaaaa',
+        value: {
+          key: '2020-01-01T00:00:00.000Z.00000000.aaaaaa',
+          at: '2020-01-01T00:00:00.000Z',
+          kind: 'device.new',
+          severity: 'info',
+          message: 'ancient',
+        },
+      },
+      t.store.events.appendOp(
+        { kind: 'device.new', severity: 'info', message: 'recent' },
+        Date.now(),
+      ),
+    ]);
+    const run = await t.scheduler.runNow('housekeeping');
+    expect(run.status).toBe('ok');
+    expect(run.summary).toMatch(/10 old scan\(s\), 1 old event\(s\)/);
+    expect((await t.store.scans.recent(1000)).length).toBe(500);
+    expect((await t.store.events.page(10)).map((e) => e.message)).toEqual(['recent']);
+  });
+});
+
 describe('vendored htmx', () => {
   it('is the htmx.org package version named in package.json', async () => {
     const vendored = await readFile('static/vendor/htmx.min.js', 'utf8');
