@@ -12,7 +12,7 @@ export function jobTable(): Array<JobDefinition<JobDeps>> {
       name: 'housekeeping',
       title: 'Housekeeping',
       description:
-        'Removes expired sessions, job runs past their retention and audit entries past theirs.',
+        'Removes expired sessions, and job runs, audit entries, scans and events past their retention.',
       schedule: '7,22,37,52 * * * *',
       timeoutMs: 5 * 60_000,
       run: housekeeping,
