@@ -79,10 +79,6 @@ async function resetPassword(args: string[]): Promise<void> {
       store,
       clock: systemClock,
       passwordMinLength: minLen,
-      endSessionsOf: async (id) =>
-        (await store.sessions.list())
-          .filter(([, s]) => s.userId === id)
-          .map(([h]) => store.sessions.delOp(h)),
     });
     const user = await store.users.getByName(username);
     if (!user)
@@ -106,7 +102,6 @@ async function setupCode(): Promise<void> {
       store,
       clock: systemClock,
       passwordMinLength: minLen,
-      endSessionsOf: async () => [],
     });
     // The console is not throttled: only someone at the box can run it.
     const limiter = new LoginLimiter({

@@ -65,13 +65,10 @@ export async function buildServices(
       attemptsPerMinute: config.auth.loginAttemptsPerMinute,
       clock,
     });
-    // Sessions and users need each other (login stamps the user; a password change ends sessions).
-    const late: { sessions?: SessionService } = {};
     const users = new UserService({
       store,
       clock,
       passwordMinLength: config.auth.passwordMinLength,
-      endSessionsOf: (id) => late.sessions!.endSessionsOfOps(id),
     });
     const sessions = new SessionService({
       store,
@@ -81,7 +78,6 @@ export async function buildServices(
       idleMs: config.auth.sessionIdleMinutes * 60_000,
       absoluteMs: config.auth.sessionAbsoluteHours * 3_600_000,
     });
-    late.sessions = sessions;
     const tokens = new TokenService({ store, clock });
     const setup = new SetupService({ store, clock, users, limiter });
     const site = new SiteService({ store, clock });
@@ -90,11 +86,12 @@ export async function buildServices(
     // One writer at a time on the inventory: scan merges, device edits, credential deletes.
     const inventoryLock = new Mutex();
     const credentials = new CredentialService({ store, clock, secrets, inventoryLock });
-    const late2: { scheduler?: Scheduler<JobDeps> } = {};
+    // The scheduler needs the scan service, which needs these settings: bound once it exists.
+    const late: { scheduler?: Scheduler<JobDeps> } = {};
     const discovery = new DiscoverySettingsService({
       store,
       clock,
-      onScheduleChange: (cron) => late2.scheduler?.setSchedule('discovery', cron),
+      onScheduleChange: (cron) => late.scheduler?.setSchedule('discovery', cron),
     });
     const scans = new ScanService({
       store,
@@ -128,7 +125,7 @@ export async function buildServices(
         scans,
       },
     });
-    late2.scheduler = scheduler;
+    late.scheduler = scheduler;
     scheduler.setSchedule('discovery', (await discovery.get()).schedule);
     if (opts.startJobs !== false) await scheduler.start();
     const deps: AppDeps = {

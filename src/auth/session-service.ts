@@ -1,5 +1,4 @@
 import type { Store } from '../store/store.js';
-import type { BatchOp } from '../store/db.js';
 import type { SessionRecord, UserRecord } from '../store/types.js';
 import type { Clock } from '../core/time.js';
 import { randomId, sha256Hex } from '../core/ids.js';
@@ -192,14 +191,6 @@ export class SessionService {
   /** Lifts a login lockout, after an admin or the console set a new password. */
   clearLockout(username: string): void {
     this.deps.limiter.clear(username);
-  }
-
-  /** Deletions for every session of one user (password change, disable, delete). */
-  async endSessionsOfOps(userId: string): Promise<BatchOp[]> {
-    const rows = await this.deps.store.sessions.list();
-    return rows
-      .filter(([, s]) => s.userId === userId)
-      .map(([h]) => this.deps.store.sessions.delOp(h));
   }
 
   /** Removes expired sessions; returns how many. */

@@ -42,8 +42,6 @@ export class UserService {
       store: Store;
       clock: Clock;
       passwordMinLength: number;
-      /** Called after a user's sessions must end (password change, disable, delete). */
-      endSessionsOf: (userId: string) => Promise<BatchOp[]>;
     },
   ) {}
 
@@ -146,7 +144,8 @@ export class UserService {
         ...this.deps.store.users.putOps(after, before),
         this.audit(ctx, 'user.updated', `user:${after.username}`, changes),
       ];
-      if (after.disabled && !before.disabled) ops.push(...(await this.deps.endSessionsOf(id)));
+      if (after.disabled && !before.disabled)
+        ops.push(...(await this.deps.store.sessions.deleteOpsForUser(id)));
       await this.deps.store.write(ops);
       return after;
     });
@@ -173,7 +172,7 @@ export class UserService {
         updatedAt: now,
         ...(opts.enable ? { disabled: false } : {}),
       };
-      const endOps = (await this.deps.endSessionsOf(id)).filter(
+      const endOps = (await this.deps.store.sessions.deleteOpsForUser(id)).filter(
         (op) => op.key !== opts.keepSessionHash,
       );
       await this.deps.store.write([
@@ -199,7 +198,7 @@ export class UserService {
       await this.deps.store.write([
         ...this.deps.store.users.deleteOps(user),
         this.audit(ctx, 'user.deleted', `user:${user.username}`),
-        ...(await this.deps.endSessionsOf(id)),
+        ...(await this.deps.store.sessions.deleteOpsForUser(id)),
       ]);
     });
   }

@@ -17,6 +17,10 @@ export class SessionsStore {
   putOp(idHash: string, s: SessionRecord): BatchOp {
     return { type: 'put', sublevel: this.sub, key: idHash, value: s };
   }
+  /** Deletions for every session of one user (password change, disable, delete). */
+  async deleteOpsForUser(userId: string): Promise<BatchOp[]> {
+    return (await this.list()).filter(([, s]) => s.userId === userId).map(([h]) => this.delOp(h));
+  }
   delOp(idHash: string): BatchOp {
     return { type: 'del', sublevel: this.sub, key: idHash };
   }
