@@ -6,18 +6,14 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   browserSkipReason,
-  closeBrowser,
-  launchBrowser,
-  watchedContext,
+  startBrowserSession,
+  type BrowserSession,
   type PageProblems,
 } from '../helpers/browser.js';
-import {
-  startServiceProcess as startService,
-  type ServiceProcess,
-} from '../helpers/service-process.js';
+import type { ServiceProcess } from '../helpers/service-process.js';
 
 const skipReason = browserSkipReason();
 const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
@@ -25,30 +21,21 @@ const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
 describe.skipIf(skipReason !== undefined)(
   `first boot in the browser${skipReason ? ` (skipped: ${skipReason})` : ''}`,
   () => {
-    let service: ServiceProcess | undefined;
-    let browser: Browser | undefined;
+    let session: BrowserSession | undefined;
+    let service: ServiceProcess;
     let page: Page;
     let problems: PageProblems;
 
     beforeAll(async () => {
-      try {
-        service = await startService({ logLevel: 'warn' });
-        browser = await launchBrowser();
-        ({ page, problems } = await watchedContext(browser));
-        page.setDefaultTimeout(10_000);
-      } catch (err) {
-        await closeBrowser(browser);
-        await service?.stop();
-        throw err;
-      }
+      session = await startBrowserSession();
+      ({ service, page, problems } = session);
     });
 
     afterAll(async () => {
-      await closeBrowser(browser);
-      await service?.stop();
+      await session?.close();
     });
 
-    const url = (p: string) => `${service!.url}${p}`;
+    const url = (p: string) => session!.url(p);
     const pathOf = (u: string) => {
       const { pathname, search } = new URL(u);
       return pathname + search;
@@ -62,7 +49,7 @@ describe.skipIf(skipReason !== undefined)(
     }
 
     it('claims the box, logs out and in, and creates an API token shown once', async () => {
-      const s = service!;
+      const s = service;
       const codeFile = path.join(s.dataDir, 'setup-code');
       const code = (await readFile(codeFile, 'utf8')).trim();
       expect(code).toMatch(/^[A-Z0-9]{4}(-[A-Z0-9]{4}){3}$/);

@@ -6,19 +6,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   browserSkipReason,
-  closeBrowser,
-  launchBrowser,
   screenshots,
-  watchedContext,
+  startBrowserSession,
+  type BrowserSession,
   type PageProblems,
 } from '../helpers/browser.js';
-import {
-  startServiceProcess as startService,
-  type ServiceProcess,
-} from '../helpers/service-process.js';
+import type { ServiceProcess } from '../helpers/service-process.js';
 
 const skipReason = browserSkipReason();
 const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
@@ -26,31 +22,22 @@ const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
 describe.skipIf(skipReason !== undefined)(
   `every page in the browser${skipReason ? ` (skipped: ${skipReason})` : ''}`,
   () => {
-    let service: ServiceProcess | undefined;
-    let browser: Browser | undefined;
+    let session: BrowserSession | undefined;
+    let service: ServiceProcess;
     let page: Page;
     let problems: PageProblems;
     const overflow: Record<string, number> = {};
 
     beforeAll(async () => {
-      try {
-        service = await startService({ logLevel: 'warn' });
-        browser = await launchBrowser();
-        ({ page, problems } = await watchedContext(browser));
-        page.setDefaultTimeout(10_000);
-      } catch (err) {
-        await closeBrowser(browser);
-        await service?.stop();
-        throw err;
-      }
+      session = await startBrowserSession();
+      ({ service, page, problems } = session);
     });
 
     afterAll(async () => {
-      await closeBrowser(browser);
-      await service?.stop();
+      await session?.close();
     });
 
-    const url = (p: string) => `${service!.url}${p}`;
+    const url = (p: string) => session!.url(p);
     const snap = async (name: string) => {
       expect(await page.evaluate('document.compatMode'), `${name} renders in standards mode`).toBe(
         'CSS1Compat',
@@ -62,7 +49,7 @@ describe.skipIf(skipReason !== undefined)(
     };
 
     it('renders each page cleanly on desktop and phone', async () => {
-      const code = (await readFile(path.join(service!.dataDir, 'setup-code'), 'utf8')).trim();
+      const code = (await readFile(path.join(service.dataDir, 'setup-code'), 'utf8')).trim();
 
       await page.goto(url('/setup'));
       await snap('setup');

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ROOT } from './service-process.js';
+import { ROOT, startServiceProcess, type ServiceProcess } from './service-process.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.join(ROOT, 'tests', 'artifacts', 'screenshots');
@@ -115,5 +115,44 @@ export async function screenshots(page: Page, name: string): Promise<number> {
     return Math.max(0, scrollWidth - 390);
   } finally {
     await page.setViewportSize(original);
+  }
+}
+
+/** A fresh built service and a watched Chromium page on it: what every browser test starts with. */
+export interface BrowserSession {
+  service: ServiceProcess;
+  browser: Browser;
+  page: Page;
+  problems: PageProblems;
+  url(p: string): string;
+  /** Closes the browser and stops the service; never throws. */
+  close(): Promise<void>;
+}
+
+export async function startBrowserSession(): Promise<BrowserSession> {
+  let service: ServiceProcess | undefined;
+  let browser: Browser | undefined;
+  try {
+    service = await startServiceProcess({ logLevel: 'warn' });
+    browser = await launchBrowser();
+    const { page, problems } = await watchedContext(browser);
+    page.setDefaultTimeout(10_000);
+    const s = service;
+    const b = browser;
+    return {
+      service: s,
+      browser: b,
+      page,
+      problems,
+      url: (p) => `${s.url}${p}`,
+      close: async () => {
+        await closeBrowser(b);
+        await s.stop();
+      },
+    };
+  } catch (err) {
+    await closeBrowser(browser);
+    await service?.stop();
+    throw err;
   }
 }
