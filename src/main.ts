@@ -20,7 +20,14 @@ import { SecretBox } from './lib/secret-box.js';
 import { CredentialService } from './snmp/credential-service.js';
 import { DiscoverySettingsService } from './discovery/settings-service.js';
 import { ScanService } from './discovery/scan-service.js';
-import { DeviceService } from './discovery/device-service.js';
+import { DeviceService, type DeviceRemovalHooks } from './discovery/device-service.js';
+import { MetricsService } from './monitor/metrics-service.js';
+import { MonitorService } from './monitor/monitor-service.js';
+import { RuleService } from './monitor/rule-service.js';
+import { AlertService } from './monitor/alert-service.js';
+import { InterfaceMarkService } from './monitor/interface-mark-service.js';
+import { CheckService } from './monitor/check-service.js';
+import { InspectionService } from './monitor/inspection-service.js';
 import { Mutex } from './lib/mutex.js';
 import type { AppDeps } from './http/deps.js';
 import type { AppEnv } from './http/env.js';
@@ -102,14 +109,51 @@ export async function buildServices(
       settings: discovery,
       inventoryLock,
     });
-    const devices = new DeviceService({ store, clock, inventoryLock });
+    const removal: DeviceRemovalHooks = {};
+    const devices = new DeviceService({ store, clock, inventoryLock, removal });
+    const rules = new RuleService({ store, clock });
+    const interfaceMarks = new InterfaceMarkService({ store, clock });
+    const alerts = new AlertService({
+      store,
+      clock,
+      logger,
+      rules,
+      marks: interfaceMarks,
+      // Three missed cycles of the slowest source break a sustained condition.
+      maxGapMs: 3_000 * Math.max(config.monitor.pollIntervalS, config.monitor.serviceIntervalS),
+    });
+    const checks = new CheckService({ store, clock, logger, inventoryLock });
+    const inspections = new InspectionService({ store, clock, site });
+    const metrics = new MetricsService({
+      store,
+      clock,
+      logger,
+      policy: {
+        quotaBytes: config.monitor.metricsQuotaMiB * 1024 * 1024,
+        minFreeBytes: config.monitor.minFreeDiskMiB * 1024 * 1024,
+        pollIntervalS: config.monitor.pollIntervalS,
+      },
+    });
+    const monitor = new MonitorService({
+      store,
+      clock,
+      logger,
+      config,
+      credentials,
+      metrics,
+      alerts,
+      checks,
+    });
+    removal.extraOps = (id) => store.serviceChecks.deviceDeleteOps(id);
+    removal.wrap = (id, commit) => alerts.forgetDevice(id, commit);
+    removal.after = (id) => monitor.forgetDevice(id);
     const interrupted = await scans.recover();
     if (interrupted)
       logger.warn(
         { component: 'discovery', count: interrupted },
         'marked scans interrupted by the previous shutdown as failed',
       );
-    const jobs = jobTable();
+    const jobs = jobTable(config.monitor);
     const scheduler = new Scheduler<JobDeps>({
       store,
       clock,
@@ -121,8 +165,12 @@ export async function buildServices(
         sessions,
         clock,
         jobNames: () => jobs.map((j) => j.name),
+        jobKeepRuns: (name) => jobs.find((j) => j.name === name)?.keepRuns,
         retention: config.jobs,
         scans,
+        inspections,
+        monitor,
+        metrics,
       },
     });
     late.scheduler = scheduler;
@@ -143,6 +191,13 @@ export async function buildServices(
       discovery,
       scans,
       devices,
+      rules,
+      alerts,
+      interfaceMarks,
+      checks,
+      inspections,
+      metrics,
+      monitor,
       version: VERSION,
       startedAt: clock.now(),
     };

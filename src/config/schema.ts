@@ -84,6 +84,39 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    monitor: z
+      .object({
+        /** Reachability check of every device, in seconds. */
+        reachIntervalS: z.number().int().min(5).max(3600).default(30),
+        /** Consecutive failed reachability checks before a device is declared down. */
+        downAfterFailures: z.number().int().min(1).max(20).default(3),
+        /** Consecutive good checks before a down device is declared up again. */
+        upAfterSuccesses: z.number().int().min(1).max(20).default(2),
+        /** A device whose state changed this often within flapWindowS is flapping: held, one event. */
+        flapMaxChanges: z.number().int().min(2).max(100).default(4),
+        flapWindowS: z.number().int().min(60).max(86_400).default(900),
+        /** TCP ports tried when a device does not answer ICMP (its known open ports come first). */
+        tcpFallbackPorts: z
+          .array(z.number().int().min(1).max(65535))
+          .max(10)
+          .default([22, 80, 443]),
+        reachTimeoutMs: z.number().int().min(100).max(10_000).default(1_000),
+        /** SNMP polling of interfaces, CPU, memory, storage, supplies, UPS and sensors, in seconds. */
+        pollIntervalS: z.number().int().min(10).max(3600).default(60),
+        pollConcurrency: z.number().int().min(1).max(256).default(32),
+        pollTimeoutMs: z.number().int().min(100).max(30_000).default(2_000),
+        pollRetries: z.number().int().min(0).max(5).default(1),
+        /** One device's poll is cut off after this long, so a slow device never delays the cycle. */
+        perDevicePollBudgetMs: z.number().int().min(1_000).max(300_000).default(15_000),
+        /** Service checks (TCP, HTTP(S), DNS) added by an admin, in seconds. */
+        serviceIntervalS: z.number().int().min(10).max(3600).default(60),
+        /** Size limit of the stored metrics, in MiB; the oldest finest data goes first. */
+        metricsQuotaMiB: z.number().int().min(1).max(1_000_000).default(2048),
+        /** Metrics stop being written when the data disk has less free space than this (MiB). */
+        minFreeDiskMiB: z.number().int().min(1).max(1_000_000).default(256),
+      })
+      .strict()
+      .prefault({}),
     jobs: z
       .object({
         /** How long shutdown waits for running jobs before it aborts them. */

@@ -1,3 +1,4 @@
+import type { BatchOp } from '../store/db.js';
 import { z } from 'zod';
 import type { Store } from '../store/store.js';
 import type { DeviceRecord } from '../store/types.js';
@@ -47,9 +48,27 @@ function ipKey(ip: string): string {
     : ip;
 }
 
+/**
+ * How other features take part in deleting a device: ops in the same batch, a wrapper that adds
+ * its own ops while holding its lock (the alert engine), and clean-up of memory afterwards.
+ */
+export interface DeviceRemovalHooks {
+  extraOps?(deviceId: string): Promise<BatchOp[]>;
+  wrap?(deviceId: string, commit: (ops: BatchOp[]) => Promise<void>): Promise<void>;
+  after?(deviceId: string): Promise<void>;
+}
+
 /** The inventory as people use it: search, filter, sort, page; edit and delete with audit. */
 export class DeviceService {
-  constructor(private readonly deps: { store: Store; clock: Clock; inventoryLock: Mutex }) {}
+  constructor(
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      inventoryLock: Mutex;
+      /** What other features keep about a device, removed with it (bound in main.ts). */
+      removal?: DeviceRemovalHooks;
+    },
+  ) {}
 
   /** The inventory lock shared with scan merges and credential deletes. */
   private get lock(): Mutex {
@@ -172,13 +191,19 @@ export class DeviceService {
     return this.lock.run(async () => {
       const { store, clock } = this.deps;
       const d = await this.get(id);
-      await store.write([
+      const hooks = this.deps.removal ?? {};
+      const own = [
         ...(await store.devices.deleteOps(d)),
+        ...((await hooks.extraOps?.(id)) ?? []),
         store.audit.recordOp(ctx, 'device.deleted', `device:${id}`, clock.now(), {
           name: d.name,
           ip: d.ip,
         }),
-      ]);
+      ];
+      const commit = (more: BatchOp[]) => store.write([...own, ...more]);
+      if (hooks.wrap) await hooks.wrap(id, commit);
+      else await commit([]);
+      await hooks.after?.(id);
     });
   }
 }

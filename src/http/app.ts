@@ -22,11 +22,18 @@ import { settingsApi } from './api/settings.js';
 import { discoveryApi, discoverySettingsRoutes } from './api/discovery.js';
 import { credentialsApi } from './api/credentials.js';
 import { devicesApi } from './api/devices.js';
+import { seriesApi, eventsApi, deviceMonitorApi, monitoringApi } from './api/metrics.js';
+import { rulesApi, alertsApi, interfaceMarksApi } from './api/rules.js';
+import { inspectionsApi } from './api/inspections.js';
+import { checksApi } from './api/checks.js';
 import { authPages } from './ui/auth-pages.js';
 import { mainPages } from './ui/pages.js';
 import { settingsPages } from './ui/settings-pages.js';
 import { devicesPages } from './ui/devices-pages.js';
+import { rulesPages } from './ui/rules-pages.js';
+import { checksPages } from './ui/checks-pages.js';
 import { discoveryPages, discoverySettingsPages } from './ui/discovery-pages.js';
+import { inspectionsPages } from './ui/inspections-pages.js';
 
 export const STATIC_ROOT = path.resolve(
   import.meta.dirname,
@@ -86,7 +93,16 @@ export async function buildApp(deps: AppDeps): Promise<Hono<AppEnv>> {
   api.route('/settings/discovery', discoverySettingsRoutes(deps)); // view: any role; change: admin
   api.route('/credentials', credentialsApi(deps)); // admin
   api.route('/devices', devicesApi(deps)); // view: any role; edit: operator; delete: admin
+  api.route('/devices', interfaceMarksApi(deps)); // /devices/:id/interfaces/:ifIndex: view any; mark important: operator
+  api.route('/devices', deviceMonitorApi(deps)); // /devices/:id/metrics and /status: any role
+  api.route('/series', seriesApi(deps)); // metric series: any role
+  api.route('/events', eventsApi(deps)); // events: any role
+  api.route('/monitoring', monitoringApi(deps)); // metrics store state: any role
+  api.route('/rules', rulesApi(deps)); // view: any role; change rules and overrides: admin
+  api.route('/alerts', alertsApi(deps)); // active alerts: any role
+  api.route('/checks', checksApi(deps)); // view: any role; add/edit/delete: operator
   api.route('/discovery', discoveryApi(deps)); // view: any role; scan/cancel: operator
+  api.route('/inspections', inspectionsApi(deps)); // view: any role; plans, completions: operator; delete: admin
   app.route('/api/v1', api);
 
   // ---- UI --------------------------------------------------------------------------------
@@ -96,7 +112,11 @@ export async function buildApp(deps: AppDeps): Promise<Hono<AppEnv>> {
   ui.route('/settings', settingsPages(deps));
   ui.route('/settings', discoverySettingsPages(deps)); // discovery: view any, change admin; credentials: admin
   ui.route('/devices', devicesPages(deps)); // view: any role; edit: operator; delete: admin
+  ui.route('/devices', checksPages(deps)); // /devices/:id/checks…: view any role; change: operator
   ui.route('/discovery', discoveryPages(deps)); // view: any role; scan/cancel: operator
+  // Before any generic /monitoring route, which would otherwise answer for these paths.
+  ui.route('/monitoring/rules', rulesPages(deps)); // view: any; rules: admin; interface marks: operator
+  ui.route('/monitoring/inspections', inspectionsPages(deps)); // view: any; plans, completing: operator; delete: admin
   ui.route('/', mainPages(deps));
   app.route('/', ui);
 

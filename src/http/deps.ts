@@ -13,6 +13,14 @@ import type { CredentialService } from '../snmp/credential-service.js';
 import type { DiscoverySettingsService } from '../discovery/settings-service.js';
 import type { ScanService } from '../discovery/scan-service.js';
 import type { DeviceService } from '../discovery/device-service.js';
+import type { RuleService } from '../monitor/rule-service.js';
+import type { AlertService } from '../monitor/alert-service.js';
+import type { InterfaceMarkService } from '../monitor/interface-mark-service.js';
+import type { CheckService } from '../monitor/check-service.js';
+import type { InspectionService } from '../monitor/inspection-service.js';
+
+import type { MetricsService } from '../monitor/metrics-service.js';
+import type { MonitorService } from '../monitor/monitor-service.js';
 
 /** What the HTTP layer may call: services, never `level` directly. */
 export interface AppDeps {
@@ -30,6 +38,13 @@ export interface AppDeps {
   discovery: DiscoverySettingsService;
   scans: ScanService;
   devices: DeviceService;
+  rules: RuleService;
+  alerts: AlertService;
+  interfaceMarks: InterfaceMarkService;
+  checks: CheckService;
+  inspections: InspectionService;
+  metrics: MetricsService;
+  monitor: MonitorService;
   version: string;
   startedAt: number;
 }

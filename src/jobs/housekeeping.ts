@@ -12,6 +12,8 @@ export interface HousekeepingDeps {
   sessions: SessionService;
   clock: Clock;
   jobNames: () => string[];
+  /** Runs kept of a frequent job regardless of age (JobDefinition.keepRuns). */
+  jobKeepRuns?: (name: string) => number | undefined;
   retention: {
     jobRunRetentionDays: number;
     jobRunKeepPerJob: number;
@@ -31,9 +33,10 @@ export async function housekeeping(deps: HousekeepingDeps, signal: AbortSignal):
   let runs = 0;
   for (const job of deps.jobNames()) {
     const all = await store.jobRuns.all(job);
+    const keep = deps.jobKeepRuns?.(job);
     const old = all
-      .slice(0, Math.max(0, all.length - retention.jobRunKeepPerJob))
-      .filter((r) => r.startedAt < runCutoff && r.status !== 'running');
+      .slice(0, Math.max(0, all.length - (keep ?? retention.jobRunKeepPerJob)))
+      .filter((r) => (keep !== undefined || r.startedAt < runCutoff) && r.status !== 'running');
     for (let i = 0; i < old.length; i += CHUNK) {
       signal.throwIfAborted();
       await store.write(old.slice(i, i + CHUNK).map((r) => store.jobRuns.delOp(r)));

@@ -1,13 +1,62 @@
 import type { JobDefinition } from './types.js';
 import { housekeeping, type HousekeepingDeps } from './housekeeping.js';
 import type { ScanService } from '../discovery/scan-service.js';
+import type { InspectionService } from '../monitor/inspection-service.js';
+import type { MonitorService } from '../monitor/monitor-service.js';
+import type { MetricsService } from '../monitor/metrics-service.js';
+import type { Config } from '../config/schema.js';
+import { everySeconds } from './every.js';
 
 /** Everything the jobs may use; built once in main.ts. */
-export type JobDeps = HousekeepingDeps & { scans: ScanService };
+export type JobDeps = HousekeepingDeps & { scans: ScanService } & {
+  inspections: InspectionService;
+  monitor: MonitorService;
+  metrics: MetricsService;
+};
 
 /** The table of every background job of the appliance. */
-export function jobTable(): Array<JobDefinition<JobDeps>> {
+export function jobTable(
+  monitor: Pick<Config['monitor'], 'reachIntervalS' | 'pollIntervalS' | 'serviceIntervalS'>,
+): Array<JobDefinition<JobDeps>> {
   return [
+    {
+      name: 'reachability',
+      title: 'Reachability',
+      description:
+        'Pings every device (ICMP, or TCP where ICMP is blocked) and declares a device down after consecutive failures.',
+      schedule: everySeconds(monitor.reachIntervalS),
+      timeoutMs: Math.max(20_000, monitor.reachIntervalS * 3_000),
+      keepRuns: 100,
+      run: (deps, signal) => deps.monitor.reachCycle(signal),
+    },
+    {
+      name: 'snmp-poll',
+      title: 'SNMP polling',
+      description:
+        'Reads interface counters, CPU, memory, storage, supplies, UPS and sensors of every SNMP device and stores them as metrics.',
+      schedule: everySeconds(monitor.pollIntervalS),
+      timeoutMs: Math.max(30_000, monitor.pollIntervalS * 3_000),
+      keepRuns: 100,
+      run: (deps, signal) => deps.monitor.pollCycle(signal),
+    },
+    {
+      name: 'service-checks',
+      title: 'Service checks',
+      description: 'Runs the TCP, HTTP(S) and DNS checks added to devices.',
+      schedule: everySeconds(monitor.serviceIntervalS),
+      timeoutMs: Math.max(30_000, monitor.serviceIntervalS * 3_000),
+      keepRuns: 100,
+      run: (deps, signal) => deps.monitor.serviceCycle(signal),
+    },
+    {
+      name: 'metrics-maintenance',
+      title: 'Metrics upkeep',
+      description:
+        'Compresses the last hour of metrics, rolls them up into 5-minute, hourly and daily summaries, expires old data and keeps the store within its quota.',
+      schedule: '3 * * * *',
+      timeoutMs: 30 * 60_000,
+      run: (deps, signal) => deps.metrics.maintain(signal),
+    },
     {
       name: 'housekeeping',
       title: 'Housekeeping',
@@ -26,6 +75,18 @@ export function jobTable(): Array<JobDefinition<JobDeps>> {
       schedule: '',
       timeoutMs: 2 * 3_600_000,
       run: (deps, signal) => deps.scans.runScheduled(signal),
+    },
+    {
+      name: 'inspections',
+      title: 'Inspection tasks',
+      description:
+        'Raises an event for each inspection task whose due date and grace period have passed without it being done.',
+      schedule: '*/5 * * * *',
+      timeoutMs: 60_000,
+      run: async (deps, signal) => {
+        const r = await deps.inspections.checkOverdue(deps.clock.now(), signal);
+        return `${r.checked} plan(s), ${r.overdue} overdue, ${r.raised} event(s) raised`;
+      },
     },
   ];
 }

@@ -9,6 +9,8 @@ export interface JobDefinition<D> {
   schedule: string;
   /** The run is aborted after this long. */
   timeoutMs: number;
+  /** Frequent jobs keep only this many recorded runs (else the job-run retention applies). */
+  keepRuns?: number;
   /** Returns a short human summary of what the run did. */
   run(deps: D, signal: AbortSignal): Promise<string | void>;
 }

@@ -32,4 +32,37 @@ export class EventsStore {
       ([, e]) => e,
     );
   }
+
+  /**
+   * Newest first, filtered; stops after `maxScan` entries so that a rare filter cannot make one
+   * request read years of events. `next` is the cursor for the following page.
+   */
+  async query(q: {
+    deviceId?: string;
+    kinds?: readonly string[];
+    minSeverity?: number;
+    severityRank?: (s: EventRecord['severity']) => number;
+    before?: string;
+    limit: number;
+    maxScan?: number;
+  }): Promise<{ items: EventRecord[]; next?: string }> {
+    const items: EventRecord[] = [];
+    let scanned = 0;
+    let lastKey: string | undefined;
+    for await (const [k, e] of this.sub.iterator({ lt: q.before ?? HIGH, reverse: true })) {
+      lastKey = k;
+      if (++scanned > (q.maxScan ?? 20_000)) return { items, next: k };
+      if (q.deviceId && e.deviceId !== q.deviceId) continue;
+      if (q.kinds?.length && !q.kinds.includes(e.kind)) continue;
+      if (
+        q.minSeverity !== undefined &&
+        q.severityRank &&
+        q.severityRank(e.severity) < q.minSeverity
+      )
+        continue;
+      items.push(e);
+      if (items.length >= q.limit) return { items, next: lastKey };
+    }
+    return { items };
+  }
 }

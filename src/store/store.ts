@@ -11,6 +11,13 @@ import { CredentialsStore } from './credentials.js';
 import { DevicesStore } from './devices.js';
 import { ScansStore } from './scans.js';
 import { EventsStore } from './events.js';
+import { AlertsStore } from './alerts.js';
+import { RulesStore } from './rules.js';
+import { InterfaceMarksStore } from './interface-marks.js';
+import { MetricsStore } from './metrics.js';
+import { MonitorStateStore } from './monitor-state.js';
+import { ServiceChecksStore } from './service-checks.js';
+import { InspectionsStore } from './inspections.js';
 import { randomId } from '../core/ids.js';
 
 /** The store: domain repositories over one LevelDB, and the one way to write atomically. */
@@ -25,6 +32,13 @@ export class Store {
   readonly devices: DevicesStore;
   readonly scans: ScansStore;
   readonly events: EventsStore;
+  readonly alerts: AlertsStore;
+  readonly rules: RulesStore;
+  readonly interfaceMarks: InterfaceMarksStore;
+  readonly metrics: MetricsStore;
+  readonly monitorState: MonitorStateStore;
+  readonly serviceChecks: ServiceChecksStore;
+  readonly inspections: InspectionsStore;
   readonly dataDir: string;
   migration: MigrationResult | undefined;
   private readonly db: Db;
@@ -42,6 +56,13 @@ export class Store {
     this.devices = new DevicesStore(db);
     this.scans = new ScansStore(db);
     this.events = new EventsStore(db);
+    this.alerts = new AlertsStore(db);
+    this.rules = new RulesStore(db);
+    this.interfaceMarks = new InterfaceMarksStore(db);
+    this.metrics = new MetricsStore(db);
+    this.monitorState = new MonitorStateStore(db);
+    this.serviceChecks = new ServiceChecksStore(db);
+    this.inspections = new InspectionsStore(db);
   }
 
   /** Applies all writes or none. */
@@ -64,6 +85,7 @@ export async function openStore(dataDir: string): Promise<Store> {
   try {
     const store = new Store(db, dataDir);
     store.migration = await migrate(db);
+    await store.metrics.load();
     if (!(await store.settings.boxId())) await store.write([store.settings.boxIdOp(randomId(9))]);
     return store;
   } catch (err) {

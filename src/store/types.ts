@@ -214,7 +214,16 @@ export interface EventRecord {
     | 'device.missing'
     | 'device.returned'
     | 'device.identity-changed'
-    | 'device.address-changed';
+    | 'device.address-changed'
+    /** A monitoring rule started to match (details: rule, value, threshold, instance). */
+    | 'alert.raised'
+    /** A raised alert stopped matching. */
+    | 'alert.cleared'
+    /** An inspection task passed its due time without being completed. */
+    | 'inspection.overdue'
+    /** The metrics store stopped (disk full, quota) or resumed writing. */
+    | 'metrics.suspended'
+    | 'metrics.resumed';
   severity: 'info' | 'warning' | 'minor' | 'major' | 'critical';
   deviceId?: string;
   message: string;

@@ -12,7 +12,7 @@ import { installRfcBulk } from './bulk.js';
 import type { AgentConfig } from './config.js';
 import type { MibCache } from './mib-cache.js';
 import { buildMib } from './mibs/index.js';
-import { uptimeSeconds, type DeviceModel } from './model.js';
+import { rebootModel, uptimeSeconds, type DeviceModel } from './model.js';
 import {
   agentEngine,
   AUTH_PRIV,
@@ -41,6 +41,11 @@ export interface SimulatedAgent {
   /** snmpEngineID, lowercase hex. */
   readonly engineId: string;
   readonly stats: AgentStats;
+  /**
+   * Simulates a power cycle at `atMs` (default: the simulator's now): sysUpTime, hrSystemUptime
+   * and interface counters start again from 0 and snmpEngineBoots goes up by one.
+   */
+  reboot(atMs?: number): void;
   close(): Promise<void>;
 }
 
@@ -155,6 +160,13 @@ export function startAgent(model: DeviceModel, deps: AgentDeps): Promise<Simulat
     sysName: cfg.sysName,
     engineId: model.engineId,
     stats,
+    reboot(atMs = deps.now()) {
+      rebootModel(model, atMs);
+      // the built tree holds values of the old boot (ifLastChange, engine boots): build it again
+      deps.cache.forget(sim);
+      const engine = agentEngine(agent);
+      if (engine) engine.engineBoots = model.engineBoots;
+    },
     close() {
       closed ??= (async () => {
         deps.cache.forget(sim);

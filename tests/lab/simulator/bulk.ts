@@ -1,5 +1,5 @@
 /**
- * GetBulk and SNMPv1 GetNext as RFC 3416 / RFC 3584 describe them, replacing net-snmp 3.29's:
+ * GetBulk and SNMPv1 Get/GetNext as RFC 3416 / RFC 3584 describe them, replacing net-snmp 3.29's:
  *
  * - net-snmp stops a GetBulk at `max-repetitions` varbinds in total (non-repeaters included),
  *   where a real agent returns N + M * R: `snmpbulkget -Cn1 -Cr5` with two repeaters gets 5
@@ -11,8 +11,11 @@
  *   net-snmp never answers a request without varbinds.
  * - SNMPv1 has no Counter64; an SNMPv1 GetNext must skip such objects (RFC 3584 4.2.2.1).
  *   net-snmp returns them, which a v1 manager cannot decode.
+ * - An SNMPv1 Get of an object that does not exist (or is a Counter64) fails the whole request
+ *   with noSuchName and the index of that varbind (RFC 1157 4.1.2, RFC 3584 4.2.2.1), as every
+ *   v1 agent does; net-snmp answers v2 exception values that a v1 manager cannot decode.
  *
- * Both are installed per agent instance; net-snmp's onMsg calls them through `this`. They use
+ * They are installed per agent instance; net-snmp's onMsg calls them through `this`. They use
  * the agent's own addGetNextVarbind and request, so everything else (handlers, access checks,
  * encoding) is net-snmp's.
  */
@@ -40,9 +43,13 @@ interface AgentInternals {
   request(socket: unknown, message: Message, rinfo: unknown): void;
   getBulkRequest: (socket: unknown, message: Message, rinfo: unknown) => void;
   getNextRequest: (socket: unknown, message: Message, rinfo: unknown) => void;
+  getRequest: (socket: unknown, message: Message, rinfo: unknown) => void;
+  getMib(): { lookup(oid: string): MibNode | null };
   sendResponse(socket: unknown, rinfo: unknown, message: Message, pdu: unknown): void;
 }
 
+/** SNMPv1 error-status noSuchName. */
+const NO_SUCH_NAME = 2;
 /** The largest UDP/IPv4 payload. */
 const MAX_DATAGRAM = 65507;
 /** Message header, community or USM parameters, PDU header: generous. */
@@ -78,6 +85,35 @@ export function installRfcBulk(agent: Agent): void {
       node = a.addGetNextVarbind(target, node.oid);
     }
     return node;
+  };
+
+  /** Whether an SNMPv1 manager can read this OID with a Get: an instance that is not Counter64. */
+  const v1Readable = (oid: string): boolean => {
+    try {
+      const node = a.getMib().lookup(oid);
+      return !!node && node.value !== undefined && node.valueType !== T.Counter64;
+    } catch {
+      return false; // not an OID the MIB can even parse
+    }
+  };
+
+  a.getRequest = (socket, message, rinfo) => {
+    if (message.version === v1) {
+      const bad = message.pdu.varbinds.findIndex((vb) => !v1Readable(vb.oid));
+      if (bad >= 0) {
+        const response = message.pdu.getResponsePduForRequest() as {
+          errorStatus: number;
+          errorIndex: number;
+          varbinds: Varbind[];
+        };
+        response.errorStatus = NO_SUCH_NAME;
+        response.errorIndex = bad + 1;
+        response.varbinds = message.pdu.varbinds;
+        a.sendResponse(socket, rinfo, message, response);
+        return;
+      }
+    }
+    a.request(socket, message, rinfo);
   };
 
   a.getNextRequest = (socket, message, rinfo) => {

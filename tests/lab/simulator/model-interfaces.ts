@@ -37,6 +37,8 @@ export interface Iface {
   oper: 1 | 2;
   /** Seconds after boot when the interface entered its current oper state. */
   lastChangeS: number;
+  /** Seconds after a boot when the interface comes up (after a simulated reboot). */
+  bootUpS: number;
   /** A down interface that was up until lastChangeS keeps the counts of that time. */
   wasUp: boolean;
   /** Physical port number (1..n): dot1dBasePort, lldpLocPortNum, config `port`. */
@@ -116,9 +118,10 @@ export function makeIface(seed: number, uptimeS: number, spec: IfaceSpec): Iface
   const key = `if${spec.ifIndex}`;
   const virtual = spec.port === undefined;
   const lateChange = rand(seed, key, 'late') < 0.15;
+  const bootUpS = randInt(seed, 30, 95, key, 'boot-up');
   const lastChangeS = lateChange
     ? Math.floor(uptimeS * (0.2 + 0.75 * rand(seed, key, 'change')))
-    : randInt(seed, 30, 95, key, 'boot-up');
+    : bootUpS;
   const wasUp = !spec.up && lateChange && rand(seed, key, 'was-up') < 0.7;
   const counting = spec.up || wasUp;
   return {
@@ -133,6 +136,7 @@ export function makeIface(seed: number, uptimeS: number, spec: IfaceSpec): Iface
     admin: spec.adminDown ? 2 : 1,
     oper: spec.up ? 1 : 2,
     lastChangeS: spec.up || lateChange ? lastChangeS : 0,
+    bootUpS,
     wasUp,
     port: spec.port,
     connector: !virtual,

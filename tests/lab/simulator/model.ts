@@ -17,6 +17,7 @@ import { total } from './counters.js';
 import { buildPrinter, type PrinterModel } from './model-printer.js';
 import { buildUps, type UpsModel } from './model-ups.js';
 import { buildHost, type HostModel } from './model-host.js';
+import { buildSensors, type TempSensor } from './model-sensors.js';
 import {
   inSubnet,
   isMac,
@@ -66,10 +67,13 @@ export interface DeviceModel {
   identity: Identity;
   mac: string;
   engineId: string;
+  /** snmpEngineBoots; a simulated reboot adds one. */
   engineBoots: number;
   /** Wall clock (ms) when the model was built, and the device's uptime at that moment. */
   startMs: number;
   uptimeAtStartS: number;
+  /** Wall clock (ms) of the last simulated reboot (see rebootModel); undefined: never. */
+  bootMs?: number;
   ifaces: Iface[];
   byIfIndex: Map<number, Iface>;
   /** port number → ifIndex for the physical ports */
@@ -86,6 +90,8 @@ export interface DeviceModel {
   printer?: PrinterModel;
   ups?: UpsModel;
   host?: HostModel;
+  /** ENTITY-SENSOR-MIB temperature sensors (switches and servers). */
+  sensors: TempSensor[];
 }
 
 /** LldpSystemCapabilitiesMap: BITS other(0) repeater(1) bridge(2) wlan(3) router(4) telephone(5) docsis(6) station(7). */
@@ -200,6 +206,7 @@ export function buildModel(cfg: AgentConfig, opts: ModelOptions): DeviceModel {
     servesBridge: isSwitch || cfg.fdb.length > 0,
     servesLldp: isSwitch || cfg.profile === 'router' || cfg.neighbours.length > 0,
     ipForwarding: cfg.profile === 'router' ? 1 : 2,
+    sensors: buildSensors(cfg.profile, seed),
   };
   if (cfg.profile === 'printer') model.printer = buildPrinter(identity, seed);
   if (cfg.profile === 'ups') model.ups = buildUps(seed);
@@ -209,7 +216,25 @@ export function buildModel(cfg: AgentConfig, opts: ModelOptions): DeviceModel {
 
 /** Seconds the device has been up at wall-clock time nowMs. */
 export function uptimeSeconds(model: DeviceModel, nowMs: number): number {
+  if (model.bootMs !== undefined) return Math.max(0, nowMs - model.bootMs) / 1000;
   return model.uptimeAtStartS + Math.max(0, nowMs - model.startMs) / 1000;
+}
+
+/**
+ * Simulates a power cycle at wall-clock time atMs: uptime starts again from 0, snmpEngineBoots
+ * goes up by one, interface counters start from 0 and the interfaces that are up come up again
+ * shortly after boot. Printer page counters and disks keep their contents, as on a real device.
+ * The agent must drop its built MIB tree afterwards (SimulatedAgent.reboot does).
+ */
+export function rebootModel(model: DeviceModel, atMs: number): void {
+  model.bootMs = atMs;
+  model.engineBoots++;
+}
+
+/** Seconds after boot when the interface entered its current state (ifLastChange). */
+export function lastChangeS(model: DeviceModel, i: Iface): number {
+  if (model.bootMs === undefined) return i.lastChangeS;
+  return i.oper === 1 ? i.bootUpS : 0;
 }
 
 /** sysUpTime in TimeTicks. */
@@ -235,14 +260,16 @@ export interface IfTotals {
 }
 
 /** Seconds in which the interface counted: since it came up, or until it went down. */
-function countingWindow(i: Iface, uptimeS: number): [number, number] {
-  if (i.oper === 1) return [i.lastChangeS, Math.max(i.lastChangeS, uptimeS)];
-  if (i.wasUp) return [0, i.lastChangeS];
+function countingWindow(model: DeviceModel, i: Iface, uptimeS: number): [number, number] {
+  const since = lastChangeS(model, i);
+  if (i.oper === 1) return [since, Math.max(since, uptimeS)];
+  // after a reboot an interface that is down has not counted since
+  if (i.wasUp && model.bootMs === undefined) return [0, since];
   return [0, 0];
 }
 
 export function ifTotals(model: DeviceModel, i: Iface, nowMs: number): IfTotals {
-  const [from, to] = countingWindow(i, uptimeSeconds(model, nowMs));
+  const [from, to] = countingWindow(model, i, uptimeSeconds(model, nowMs));
   const inOctets = total(i.inRate, to) - total(i.inRate, from);
   const outOctets = total(i.outRate, to) - total(i.outRate, from);
   const inPkts = inOctets / i.packetBytes;

@@ -1,6 +1,7 @@
 /**
  * ENTITY-MIB entPhysicalTable (1.3.6.1.2.1.47.1.1.1): the chassis, with model, serial number and
- * firmware, which is where inventory and the update checks read them.
+ * firmware, which is where inventory and the update checks read them; and the temperature
+ * sensors inside it, whose readings are in ENTITY-SENSOR-MIB (sensors.ts).
  */
 import { defineTable } from '../mib-builder.js';
 import { T } from '../net-snmp-types.js';
@@ -32,7 +33,9 @@ const ENT_PHYSICAL_TABLE = defineTable(
 
 /** PhysicalClass */
 const CHASSIS = 3;
+const SENSOR = 8;
 const TRUE = 1;
+const FALSE = 2;
 
 export function addEntity(ctx: MibContext): void {
   const id = ctx.model.identity;
@@ -56,5 +59,23 @@ export function addEntity(ctx: MibContext): void {
       '',
       TRUE,
     ],
+    ...ctx.model.sensors.map((s, i) => [
+      s.index,
+      s.descr,
+      ZERO_DOT_ZERO,
+      1,
+      SENSOR,
+      i + 1,
+      s.name,
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      FALSE,
+    ]),
   ]);
 }

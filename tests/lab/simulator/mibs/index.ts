@@ -11,6 +11,7 @@ import { addHost } from './host.js';
 import { addInterfaces, addIp } from './interfaces.js';
 import { addLldp } from './lldp.js';
 import { addPrinter } from './printer.js';
+import { addSensors } from './sensors.js';
 import { addSystem } from './system.js';
 import { addUps } from './ups.js';
 
@@ -25,6 +26,7 @@ export function buildMib(
   addInterfaces(ctx);
   addIp(ctx);
   addEntity(ctx);
+  addSensors(ctx);
   if (model.servesBridge) addBridge(ctx);
   if (model.servesLldp) addLldp(ctx);
   if (model.printer) addPrinter(ctx);

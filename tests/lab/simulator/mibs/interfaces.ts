@@ -4,7 +4,7 @@
  */
 import { counter32, counter64, gauge32 } from '../counters.js';
 import { defineTable } from '../mib-builder.js';
-import { ifTotals, type Iface } from '../model.js';
+import { ifTotals, lastChangeS, type Iface } from '../model.js';
 import { T, type MibValue } from '../net-snmp-types.js';
 import { ZERO_DOT_ZERO, type MibContext } from './context.js';
 
@@ -161,7 +161,7 @@ export function addInterfaces(ctx: MibContext): void {
       i.mac,
       i.admin,
       i.oper,
-      i.lastChangeS * 100,
+      lastChangeS(model, i) * 100,
       ...Array.from({ length: 11 }, (_, c) => ifTableCell(ctx, i, 10 + c)!),
       0,
       ZERO_DOT_ZERO,

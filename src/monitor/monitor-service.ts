@@ -1,0 +1,378 @@
+import type { Store } from '../store/store.js';
+import type { Clock } from '../core/time.js';
+import type { Logger } from '../lib/logger.js';
+import type { Config } from '../config/schema.js';
+import type { DeviceRecord } from '../store/types.js';
+import type { MonitorStateRecord } from '../store/monitor-state.js';
+import type { MetricsEntry } from '../store/metrics.js';
+import type { BatchOp } from '../store/db.js';
+import type { CredentialService } from '../snmp/credential-service.js';
+import type { SnmpCredential } from '../snmp/types.js';
+import { openSnmp } from '../snmp/session.js';
+import { AppError, describeError } from '../core/errors.js';
+import { deadline } from '../lib/deadline.js';
+import { probeMany, probeTarget } from './ping.js';
+import { applyProbe, parseReachState, reachSamples, type ReachState } from './reachability.js';
+import { buildPollPlan } from './poll-plan.js';
+import { pollSnmp } from './snmp-poller.js';
+import { decodePoll } from './poll-decode.js';
+import { derive } from './rates.js';
+import { labelsOf, labelFamily } from './series-labels.js';
+import { flattenLabels, type DeviceObservation } from './observation.js';
+import { daysToFull } from './forecast.js';
+import type { DeviceCaps, DevicePoll } from './poll-types.js';
+import type { MetricsService } from './metrics-service.js';
+import type { AlertService } from './alert-service.js';
+import type { CheckService } from './check-service.js';
+import type { Sample } from './types.js';
+
+/** Varbinds per GET request: a full response stays well inside one UDP datagram. */
+const VARBINDS_PER_GET = 40;
+/** Storage fill forecasts are recomputed this often (they read a week of history). */
+const FORECAST_EVERY_MS = 3_600_000;
+
+export interface DeviceLiveStatus {
+  reach: ReachState['status'];
+  since?: string;
+  rttMs?: number;
+  method?: 'icmp' | 'tcp';
+  lastProbeAt?: string;
+  snmp?: MonitorStateRecord['snmp'];
+}
+
+/**
+ * The monitoring loop: the jobs call one cycle at a time (reachability, SNMP poll, service
+ * checks). Each cycle measures every device within its own budget, writes all samples of the
+ * cycle as one batch, and hands each device's observation to the rule engine.
+ */
+export class MonitorService {
+  /** The previous poll of each device (for rates) and what it answered (for the next plan). */
+  private readonly polls = new Map<string, DevicePoll>();
+  private readonly caps = new Map<string, DeviceCaps>();
+  private readonly forecasts = new Map<
+    string,
+    { at: number; items: Array<{ instance: string; daysToFull: number }> }
+  >();
+  private states: Map<string, MonitorStateRecord> | undefined;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      logger: Logger;
+      config: Config;
+      credentials: CredentialService;
+      metrics: MetricsService;
+      alerts: AlertService;
+      checks: CheckService;
+    },
+  ) {}
+
+  private async stateMap(): Promise<Map<string, MonitorStateRecord>> {
+    if (!this.states) {
+      const all = await this.deps.store.monitorState.all();
+      this.states = new Map(all.map((r) => [r.deviceId, r]));
+    }
+    return this.states;
+  }
+
+  /** Live status of one device for the UI and the API. */
+  async status(deviceId: string): Promise<DeviceLiveStatus> {
+    const r = (await this.stateMap()).get(deviceId);
+    const reach = parseReachState(r?.reach);
+    return {
+      reach: reach.status,
+      ...(reach.since ? { since: new Date(reach.since).toISOString() } : {}),
+      ...(r?.lastProbe?.rttMs !== undefined ? { rttMs: r.lastProbe.rttMs } : {}),
+      ...(r?.lastProbe ? { method: r.lastProbe.method, lastProbeAt: r.lastProbe.at } : {}),
+      ...(r?.snmp ? { snmp: r.snmp } : {}),
+    };
+  }
+
+  /** Reachability of every device, for lists and the dashboard. */
+  async statuses(): Promise<Map<string, ReachState['status']>> {
+    const out = new Map<string, ReachState['status']>();
+    for (const [id, r] of await this.stateMap()) out.set(id, parseReachState(r.reach).status);
+    return out;
+  }
+
+  /** A device was deleted: forget what the monitor kept about it. */
+  async forgetDevice(deviceId: string): Promise<void> {
+    this.polls.delete(deviceId);
+    this.caps.delete(deviceId);
+    this.forecasts.delete(deviceId);
+    (await this.stateMap()).delete(deviceId);
+    await this.deps.store.write([this.deps.store.monitorState.delOp(deviceId)]);
+    await this.deps.store.metrics.forgetDevice(deviceId);
+  }
+
+  // ---- reachability -------------------------------------------------------------------------
+
+  async reachCycle(signal: AbortSignal): Promise<string> {
+    const { store, clock, config } = this.deps;
+    const devices = await store.devices.list();
+    if (devices.length === 0) return 'no devices yet';
+    const report = await probeMany(devices.map(probeTarget), {
+      nmapPath: config.discovery.nmapPath,
+      timeoutMs: config.monitor.reachTimeoutMs,
+      fallbackPorts: config.monitor.tcpFallbackPorts,
+      concurrency: config.monitor.pollConcurrency,
+      signal,
+    });
+    const at = clock.now();
+    const states = await this.stateMap();
+    const entries: MetricsEntry[] = [];
+    const observations: DeviceObservation[] = [];
+    const ops: BatchOp[] = [];
+    let up = 0;
+    for (const d of devices) {
+      const r = report.results.get(d.ip);
+      if (!r) continue;
+      const prev = states.get(d.id);
+      const { state } = applyProbe(
+        parseReachState(prev?.reach),
+        { up: r.up, at, rttMs: r.rttMs },
+        config.monitor,
+      );
+      if (r.up) up += 1;
+      const rec: MonitorStateRecord = {
+        ...(prev ?? { deviceId: d.id }),
+        deviceId: d.id,
+        reach: state,
+        lastProbe: {
+          at: new Date(at).toISOString(),
+          up: r.up,
+          method: r.method,
+          ...(r.rttMs !== undefined ? { rttMs: r.rttMs } : {}),
+        },
+      };
+      states.set(d.id, rec);
+      ops.push(store.monitorState.putOp(rec));
+      const samples = reachSamples(r);
+      entries.push({ deviceId: d.id, source: 'reach', at, samples });
+      observations.push({
+        ...this.base(d, at),
+        reach: state.status,
+        samples,
+        covers: { snmp: false, services: false },
+      });
+    }
+    await store.write(ops);
+    await this.deps.metrics.write(entries);
+    await this.deps.alerts.evaluateAll(observations);
+    const note = report.icmpError ? ` (ICMP unavailable: ${report.icmpError.message})` : '';
+    return `${up} of ${devices.length} devices answered${note}`;
+  }
+
+  // ---- SNMP polling -------------------------------------------------------------------------
+
+  async pollCycle(signal: AbortSignal): Promise<string> {
+    const { store, config } = this.deps;
+    const devices = (await store.devices.list()).filter((d) => d.snmp.ok && d.snmp.credentialId);
+    if (devices.length === 0) return 'no devices answer SNMP yet';
+    const creds = new Map((await this.deps.credentials.unsealedAll()).map((c) => [c.id, c.cred]));
+    const entries: MetricsEntry[] = [];
+    const observations: DeviceObservation[] = [];
+    const states = await this.stateMap();
+    const ops: BatchOp[] = [];
+    let ok = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < devices.length && !signal.aborted) {
+        const d = devices[next++]!;
+        const cred = creds.get(d.snmp.credentialId!);
+        const result = cred ? await this.pollOne(d, cred, signal) : this.noCredential(d);
+        const prev = states.get(d.id) ?? { deviceId: d.id, reach: undefined };
+        const rec: MonitorStateRecord = { ...prev, snmp: result.state };
+        states.set(d.id, rec);
+        ops.push(store.monitorState.putOp(rec));
+        if (result.entry) entries.push(result.entry);
+        observations.push(result.observation);
+        if (result.state.ok) ok += 1;
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(config.monitor.pollConcurrency, devices.length) }, worker),
+    );
+    signal.throwIfAborted();
+    await store.write(ops);
+    await this.deps.metrics.write(entries);
+    await this.deps.alerts.evaluateAll(observations);
+    return `${ok} of ${devices.length} devices polled`;
+  }
+
+  private noCredential(d: DeviceRecord) {
+    const error = {
+      code: 'SNMP_NO_CREDENTIAL',
+      message: 'The device’s SNMP credential was deleted.',
+    };
+    return {
+      state: { at: new Date(this.deps.clock.now()).toISOString(), ok: false, pollMs: 0, error },
+      observation: {
+        ...this.base(d, this.deps.clock.now()),
+        samples: [],
+        covers: { snmp: false, services: false },
+      },
+      entry: undefined,
+    };
+  }
+
+  private async pollOne(d: DeviceRecord, cred: SnmpCredential, parent: AbortSignal) {
+    const { config, clock, store, logger } = this.deps;
+    const at = clock.now();
+    const budget = deadline(
+      parent,
+      config.monitor.perDevicePollBudgetMs,
+      () =>
+        new AppError(
+          'POLL_BUDGET',
+          `Polling took longer than ${config.monitor.perDevicePollBudgetMs / 1000} s and was cut off.`,
+          { kind: 'transient' },
+        ),
+    );
+    const client = openSnmp(
+      {
+        address: d.ip,
+        port: config.discovery.snmpPort,
+        timeoutMs: config.monitor.pollTimeoutMs,
+        retries: config.monitor.pollRetries,
+      },
+      cred,
+      budget.signal,
+    );
+    try {
+      const interfaces = await store.devices.interfacesOf(d.id);
+      const plan = buildPollPlan(interfaces, this.caps.get(d.id));
+      const raw = await pollSnmp(client, plan, {
+        maxVarbinds: VARBINDS_PER_GET,
+        signal: budget.signal,
+      });
+      const poll = decodePoll(raw, at);
+      const derived = derive(this.polls.get(d.id), poll);
+      this.polls.set(d.id, poll);
+      this.caps.set(d.id, poll.caps);
+      const groups = labelsOf(poll);
+      const labels: Record<string, string> = {};
+      for (const s of derived.samples) {
+        const fam = labelFamily(s.metric);
+        const label = fam ? groups[fam][s.instance] : undefined;
+        if (label) labels[`${s.metric}|${s.instance}`] = label;
+      }
+      const notes = [...poll.notes, ...derived.notes].slice(0, 20);
+      return {
+        state: {
+          at: new Date(at).toISOString(),
+          ok: true,
+          pollMs: Math.round(poll.pollMs),
+          varbinds: raw.values.length,
+          ...(notes.length ? { notes } : {}),
+        },
+        entry: { deviceId: d.id, source: 'snmp' as const, at, samples: derived.samples, labels },
+        observation: {
+          ...this.base(d, at),
+          samples: derived.samples,
+          rebooted: derived.rebooted,
+          interfaces: poll.interfaces.map((i) => ({
+            ifIndex: String(i.ifIndex),
+            name: i.name,
+            alias: i.alias,
+            adminUp: i.admin !== 'down',
+            oper: i.oper ?? 'unknown',
+            uplink: false,
+          })),
+          labels: flattenLabels({ ...groups }),
+          forecasts: await this.forecastsFor(d.id, derived.samples, at),
+          covers: { snmp: true, services: false },
+        } satisfies DeviceObservation,
+      };
+    } catch (err) {
+      if (parent.aborted) throw err;
+      const e = describeError(err);
+      logger.debug({ component: 'monitor', device: d.id, err: e }, 'SNMP poll failed');
+      const sample: Sample = { metric: 'poll.ms', instance: '', value: clock.now() - at };
+      return {
+        state: { at: new Date(at).toISOString(), ok: false, pollMs: clock.now() - at, error: e },
+        entry: { deviceId: d.id, source: 'snmp' as const, at, samples: [sample] },
+        observation: { ...this.base(d, at), samples: [], covers: { snmp: false, services: false } },
+      };
+    } finally {
+      budget.clear();
+      client.close();
+    }
+  }
+
+  /** Days until each volume is full, from the last week's hourly trend (refreshed hourly). */
+  private async forecastsFor(deviceId: string, samples: Sample[], at: number) {
+    const cached = this.forecasts.get(deviceId);
+    if (cached && at - cached.at < FORECAST_EVERY_MS) return cached.items;
+    const items: Array<{ instance: string; daysToFull: number }> = [];
+    for (const s of samples) {
+      if (s.metric !== 'storage.used_pct') continue;
+      try {
+        const a = await this.deps.metrics.query(
+          `${deviceId}~storage.used_pct~${s.instance}`,
+          at - 7 * 86_400_000,
+          at,
+          { tier: '1h' },
+        );
+        const days = daysToFull(a.points.map((p) => ({ t: p.t, v: p.avg })));
+        if (days !== undefined) items.push({ instance: s.instance, daysToFull: days });
+      } catch {
+        // A series seen for the first time has no history yet.
+      }
+    }
+    this.forecasts.set(deviceId, { at, items });
+    return items;
+  }
+
+  // ---- service checks -------------------------------------------------------------------------
+
+  async serviceCycle(signal: AbortSignal): Promise<string> {
+    const { store, clock } = this.deps;
+    const summary = await this.deps.checks.runAll(signal);
+    if (summary.ran === 0) return 'no service checks configured';
+    const at = clock.now();
+    const devices = new Map(
+      (await store.devices.byId.getMany(summary.samples.map((s) => s.deviceId)))
+        .filter((d): d is DeviceRecord => d !== undefined)
+        .map((d) => [d.id, d]),
+    );
+    const names = new Map((await this.deps.checks.list()).map((c) => [c.id, c.name]));
+    const entries: MetricsEntry[] = [];
+    const observations: DeviceObservation[] = [];
+    for (const s of summary.samples) {
+      const d = devices.get(s.deviceId);
+      if (!d) continue;
+      const labels: Record<string, string> = {};
+      for (const x of s.samples) {
+        const n = names.get(x.instance);
+        if (n) labels[`${x.metric}|${x.instance}`] = n;
+      }
+      entries.push({ deviceId: d.id, source: 'svc', at, samples: s.samples, labels });
+      observations.push({
+        ...this.base(d, at),
+        samples: s.samples,
+        labels: Object.fromEntries(
+          s.samples.map((x) => [`svc:${x.instance}`, names.get(x.instance) ?? x.instance]),
+        ),
+        covers: { snmp: false, services: true },
+      });
+    }
+    await this.deps.metrics.write(entries);
+    await this.deps.alerts.evaluateAll(observations);
+    return `${summary.ran - summary.failed} of ${summary.ran} checks passed`;
+  }
+
+  private base(d: DeviceRecord, at: number): DeviceObservation {
+    return {
+      deviceId: d.id,
+      deviceName: d.name,
+      deviceType: d.type,
+      at,
+      samples: [],
+      interfaces: [],
+      labels: {},
+      forecasts: [],
+    };
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * What one monitoring poll of a device asks (pure). Interfaces are known from the inventory, so
+ * their columns are GETs of explicit instances, many to a PDU; only small tables whose rows are
+ * not known beforehand (storage, processors, supplies, sensors, UPS output lines) are walked.
+ * DeviceCaps from the previous poll leave out what the device does not have.
+ */
+import type { InterfaceInfo } from '../discovery/types.js';
+import {
+  ENT_PHY_SENSOR_ENTRY,
+  ENT_PHYSICAL_DESCR,
+  HR_PROCESSOR_LOAD,
+  HR_STORAGE_ENTRY,
+  HR_SYSTEM_UPTIME,
+  IF_COLUMN,
+  IF_ENTRY,
+  IFX_COLUMN,
+  IFX_ENTRY,
+  PRT_SUPPLIES_COLUMN,
+  PRT_SUPPLIES_ENTRY,
+  SNMP_ENGINE_BOOTS,
+  SNMP_ENGINE_TIME,
+  SYS_UPTIME,
+  UCD,
+  UPS,
+  UPS_OUTPUT_PERCENT_LOAD,
+} from './poll-oids.js';
+import type {
+  DeviceCaps,
+  GetSegment,
+  IfBlock,
+  IfField,
+  PollPlan,
+  ScalarName,
+  WalkSpec,
+} from './poll-types.js';
+
+const ifCol = (c: number) => `${IF_ENTRY}.${c}.`;
+const ifxCol = (c: number) => `${IFX_ENTRY}.${c}.`;
+
+/** Column OID prefixes (ending in '.') of each field; counters depend on the width read. */
+const COMMON_PREFIX: Partial<Record<IfField, string>> = {
+  oper: ifCol(IF_COLUMN.operStatus),
+  admin: ifCol(IF_COLUMN.adminStatus),
+  speed: ifCol(IF_COLUMN.speed),
+  highSpeed: ifxCol(IFX_COLUMN.highSpeed),
+  inErrors: ifCol(IF_COLUMN.inErrors),
+  outErrors: ifCol(IF_COLUMN.outErrors),
+  inDiscards: ifCol(IF_COLUMN.inDiscards),
+  outDiscards: ifCol(IF_COLUMN.outDiscards),
+};
+const PREFIX_64: Partial<Record<IfField, string>> = {
+  ...COMMON_PREFIX,
+  inOctets: ifxCol(IFX_COLUMN.hcInOctets),
+  outOctets: ifxCol(IFX_COLUMN.hcOutOctets),
+  inUcast: ifxCol(IFX_COLUMN.hcInUcastPkts),
+  outUcast: ifxCol(IFX_COLUMN.hcOutUcastPkts),
+  inMcast: ifxCol(IFX_COLUMN.hcInMulticastPkts),
+  inBcast: ifxCol(IFX_COLUMN.hcInBroadcastPkts),
+  outMcast: ifxCol(IFX_COLUMN.hcOutMulticastPkts),
+  outBcast: ifxCol(IFX_COLUMN.hcOutBroadcastPkts),
+};
+const PREFIX_32: Partial<Record<IfField, string>> = {
+  ...COMMON_PREFIX,
+  inOctets: ifCol(IF_COLUMN.inOctets),
+  outOctets: ifCol(IF_COLUMN.outOctets),
+  inUcast: ifCol(IF_COLUMN.inUcastPkts),
+  outUcast: ifCol(IF_COLUMN.outUcastPkts),
+  inNUcast: ifCol(IF_COLUMN.inNUcastPkts),
+  outNUcast: ifCol(IF_COLUMN.outNUcastPkts),
+};
+
+const STATUS: IfField[] = ['oper', 'admin'];
+const ERRORS: IfField[] = ['inErrors', 'outErrors', 'inDiscards', 'outDiscards'];
+const COUNTERS_64: IfField[] = [
+  'inOctets',
+  'outOctets',
+  'inUcast',
+  'outUcast',
+  'inMcast',
+  'inBcast',
+  'outMcast',
+  'outBcast',
+];
+const COUNTERS_32: IfField[] = [
+  'inOctets',
+  'outOctets',
+  'inUcast',
+  'outUcast',
+  'inNUcast',
+  'outNUcast',
+];
+
+/** Walk caps: generous for the tables, small enough that a hostile agent cannot flood the box. */
+const WALKS: Record<WalkSpec['name'], Omit<WalkSpec, 'name'>> = {
+  hrProcessorLoad: { oid: HR_PROCESSOR_LOAD, maxVarbinds: 256 },
+  hrStorage: { oid: HR_STORAGE_ENTRY, maxVarbinds: 1024 },
+  supplyDescr: { oid: `${PRT_SUPPLIES_ENTRY}.${PRT_SUPPLIES_COLUMN.descr}`, maxVarbinds: 64 },
+  supplyMax: { oid: `${PRT_SUPPLIES_ENTRY}.${PRT_SUPPLIES_COLUMN.maxCapacity}`, maxVarbinds: 64 },
+  supplyLevel: { oid: `${PRT_SUPPLIES_ENTRY}.${PRT_SUPPLIES_COLUMN.level}`, maxVarbinds: 64 },
+  sensors: { oid: ENT_PHY_SENSOR_ENTRY, maxVarbinds: 1024 },
+  upsOutputLoad: { oid: UPS_OUTPUT_PERCENT_LOAD, maxVarbinds: 16 },
+};
+
+/**
+ * The OIDs to ask one device. `caps` undefined (the first poll, or a periodic re-probe) asks
+ * everything once, in runs per MIB group so that an SNMPv1 agent refusing a group loses only
+ * that group. The plan is pure data: a caller may keep it while interfaces and caps are unchanged.
+ */
+export function buildPollPlan(interfaces: InterfaceInfo[], caps: DeviceCaps | undefined): PollPlan {
+  const probe = caps === undefined;
+  const oids: string[] = [];
+  const segments: GetSegment[] = [];
+  const scalars: Partial<Record<ScalarName, number>> = {};
+  const ifBlocks: IfBlock[] = [];
+  let runStart = 0;
+  // In a probe every MIB group is its own run; otherwise everything is one run, filled to the
+  // PDU size, since caps say it all exists.
+  const endRun = (optional?: string) => {
+    if (!probe || oids.length === runStart) return;
+    segments.push({ start: runStart, end: oids.length, ...(optional ? { optional } : {}) });
+    runStart = oids.length;
+  };
+  const scalar = (name: ScalarName, oid: string) => {
+    scalars[name] = oids.length;
+    oids.push(oid);
+  };
+
+  const sorted = [...interfaces].sort((a, b) => a.index - b.index);
+  const adminDown = new Set(
+    caps ? caps.adminDown : sorted.filter((i) => !i.adminUp).map((i) => i.index),
+  );
+  const no64 = new Set(caps?.no64);
+  const statusOnly: number[] = [];
+  const wide: number[] = [];
+  const narrow: number[] = [];
+  sorted.forEach((i, pos) => {
+    if (adminDown.has(i.index)) statusOnly.push(pos);
+    else if (probe || (caps.counters64 && !no64.has(i.index))) wide.push(pos);
+    else narrow.push(pos);
+  });
+  const block = (
+    width: 32 | 64,
+    members: number[],
+    fields: IfField[],
+    runs?: [number, string?][],
+  ) => {
+    if (members.length === 0) return;
+    const prefix = width === 64 ? PREFIX_64 : PREFIX_32;
+    const base = oids.length;
+    let f = 0;
+    for (const [count, optional] of runs ?? [[fields.length]]) {
+      for (const end = f + count; f < end; f++) {
+        const p = prefix[fields[f]!]!;
+        for (const m of members) oids.push(p + sorted[m]!.index);
+      }
+      endRun(optional);
+    }
+    ifBlocks.push({ width, fields, members, base });
+  };
+
+  scalar('sysUpTime', SYS_UPTIME);
+  block(32, statusOnly, STATUS);
+  if (probe) {
+    // status, ifSpeed and errors are in every agent; ifHighSpeed and ifHC* only with ifXTable
+    const base = [...STATUS, 'speed', ...ERRORS] as IfField[];
+    block(
+      64,
+      wide,
+      [...base, 'highSpeed', ...COUNTERS_64],
+      [[base.length], [1, 'ifX'], [COUNTERS_64.length, 'counters64']],
+    );
+  } else {
+    const speed: IfField = caps.ifX ? 'highSpeed' : 'speed';
+    block(64, wide, [...STATUS, speed, ...ERRORS, ...COUNTERS_64]);
+    block(32, narrow, [...STATUS, speed, ...ERRORS, ...COUNTERS_32]);
+  }
+  endRun();
+
+  if (probe || caps.hrUptime) scalar('hrUptime', HR_SYSTEM_UPTIME);
+  endRun('hrUptime');
+  if (probe || caps.engine) {
+    scalar('engineBoots', SNMP_ENGINE_BOOTS);
+    scalar('engineTime', SNMP_ENGINE_TIME);
+  }
+  endRun('engine');
+  // UCD-SNMP-MIB only stands in for what HOST-RESOURCES-MIB lacks
+  if (probe || (caps.ucdCpu && !caps.hrProcessor)) {
+    scalar('ssCpuIdle', UCD.ssCpuIdle);
+    scalar('laLoad1', UCD.laLoad1);
+  }
+  endRun('ucdCpu');
+  if (probe || (caps.ucdMem && !caps.hrRam)) {
+    scalar('memTotalReal', UCD.memTotalReal);
+    scalar('memAvailReal', UCD.memAvailReal);
+    scalar('memBuffer', UCD.memBuffer);
+    scalar('memCached', UCD.memCached);
+  }
+  endRun('ucdMem');
+  if (probe || caps.ups) {
+    scalar('upsBatteryStatus', UPS.batteryStatus);
+    scalar('upsSecondsOnBattery', UPS.secondsOnBattery);
+    scalar('upsMinutesRemaining', UPS.estimatedMinutesRemaining);
+    scalar('upsChargeRemaining', UPS.estimatedChargeRemaining);
+    scalar('upsTemperature', UPS.batteryTemperature);
+    scalar('upsOutputSource', UPS.outputSource);
+  }
+  endRun('ups');
+  const sensorIndexes = !probe && caps.sensors ? caps.sensorIndexes : [];
+  const sensorNames = { base: oids.length, indexes: sensorIndexes };
+  for (const idx of sensorIndexes) oids.push(`${ENT_PHYSICAL_DESCR}.${idx}`);
+  endRun();
+  if (!probe && oids.length > 0) segments.push({ start: 0, end: oids.length });
+
+  const walks: WalkSpec[] = [];
+  const walk = (name: WalkSpec['name'], wanted: boolean) => {
+    if (probe || wanted) walks.push({ name, ...WALKS[name] });
+  };
+  walk('hrProcessorLoad', caps?.hrProcessor ?? true);
+  walk('hrStorage', caps?.hrStorage ?? true);
+  walk('supplyDescr', caps?.printer ?? true);
+  walk('supplyMax', caps?.printer ?? true);
+  walk('supplyLevel', caps?.printer ?? true);
+  walk('sensors', caps?.sensors ?? true);
+  walk('upsOutputLoad', caps?.upsOutput ?? true);
+
+  return { oids, segments, scalars, ifBlocks, sensorNames, walks, interfaces: sorted, caps };
+}
+
+/**
+ * Exactly what a plan asks, for comparing the poller with a plain SNMP client (the benchmark):
+ * instance OIDs to GET and subtrees to walk.
+ */
+export function planOids(plan: PollPlan): { get: string[]; walk: string[] } {
+  return { get: plan.oids, walk: plan.walks.map((w) => w.oid) };
+}

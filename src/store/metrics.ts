@@ -1,0 +1,612 @@
+import type { Db } from './db.js';
+import { key, pad, prefixRange, HIGH } from './keys.js';
+import { Mutex } from '../lib/mutex.js';
+import {
+  encodeTimes,
+  decodeTimes,
+  encodeValues,
+  decodeValues,
+  encodeBuckets,
+  decodeBuckets,
+  quantize,
+  type Bucket,
+} from './series-codec.js';
+import {
+  TIERS,
+  tier,
+  finer,
+  windowStart,
+  rollUp,
+  sampleBucket,
+  type Tier,
+  type TierName,
+} from '../monitor/tiers.js';
+import type { MetricName, Sample } from '../monitor/types.js';
+
+/**
+ * The time-series part of the store. Layout (sublevel `metrics`, binary values):
+ *
+ *   w!<device>!<source>!<sec>                 one row per device, source and poll: the values of
+ *                                             that poll (the open hour, before it is sealed)
+ *   c!raw!<hour>!<device>!~<source>           time column of a sealed hour
+ *   c!raw!<hour>!<device>!<col>               values of one series for that hour
+ *   c!<tier>!<window>!<device>!<col>          rollup buckets (min, max, sum, count) of a window
+ *
+ * and (sublevel `metrics-meta`, JSON) the series index of each device, the byte usage per tier,
+ * the bytes of every stored window (to evict or expire whole windows, oldest first) and how far
+ * each tier has been sealed. Windows come first in chunk keys so that expiring or evicting the
+ * oldest data is a range delete; a series' chunks are found by enumerating its windows.
+ *
+ * Every change is one atomic batch that also carries the usage it adds or frees, and all writes
+ * go through one mutex, so the usage figure that enforces the quota is exact after any crash.
+ */
+
+/** Where a device's values come from; each source polls on its own clock. */
+export type MetricSource = 'reach' | 'snmp' | 'svc';
+
+export interface SeriesColumn {
+  /** Column number, unique within the device and never reused. */
+  c: number;
+  metric: MetricName;
+  instance: string;
+  source: MetricSource;
+  label?: string;
+  /** First sample (seconds). */
+  first: number;
+}
+
+export interface SeriesIndex {
+  deviceId: string;
+  next: number;
+  cols: SeriesColumn[];
+}
+
+export interface MetricsUsage {
+  rows: number;
+  raw: number;
+  '5m': number;
+  '1h': number;
+  '1d': number;
+}
+
+type Sealed = Partial<Record<TierName, number>>;
+
+/** Deletes one stored window; given to code that runs while the store's write lock is held. */
+export type WindowDropper = (name: TierName, windowStartS: number) => Promise<number>;
+
+/** One poll's samples of one device. */
+export interface MetricsEntry {
+  deviceId: string;
+  source: MetricSource;
+  /** Poll time in ms. */
+  at: number;
+  samples: readonly Sample[];
+  /** Labels per `${metric}|${instance}` or per instance, when known. */
+  labels?: Readonly<Record<string, string>>;
+}
+
+export interface StoredPoint {
+  /** Seconds since the epoch (bucket start for rollup tiers). */
+  t: number;
+  b: Bucket;
+}
+
+type Op =
+  | { type: 'put'; key: string; value: Uint8Array; meta?: false }
+  | { type: 'del'; key: string; meta?: false }
+  | { type: 'put'; key: string; value: unknown; meta: true }
+  | { type: 'del'; key: string; meta: true };
+
+const USAGE_KEY = 'usage';
+const SEALED_KEY = 'sealed';
+const EMPTY_USAGE: MetricsUsage = { rows: 0, raw: 0, '5m': 0, '1h': 0, '1d': 0 };
+const ts = (s: number) => pad(s, 10);
+const colKey = (c: number) => c.toString(36).padStart(4, '0');
+
+function encodeRow(values: ReadonlyArray<[number, number]>): Uint8Array {
+  const buf = Buffer.allocUnsafe(4 + values.length * 12);
+  let o = buf.writeUInt16LE(values.length, 0);
+  for (const [c, v] of values) {
+    o = buf.writeUInt32LE(c, o);
+    o = buf.writeDoubleLE(v, o);
+  }
+  return buf.subarray(0, o);
+}
+
+function decodeRow(buf: Uint8Array): Map<number, number> {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const n = b.readUInt16LE(0);
+  const out = new Map<number, number>();
+  for (let i = 0, o = 2; i < n && o + 12 <= b.length; i++, o += 12)
+    out.set(b.readUInt32LE(o), b.readDoubleLE(o + 4));
+  return out;
+}
+
+export class MetricsStore {
+  private readonly data;
+  private readonly meta;
+  private readonly lock = new Mutex();
+  private readonly indexes = new Map<string, SeriesIndex>();
+  private usageNow: MetricsUsage = { ...EMPTY_USAGE };
+  private sealedNow: Sealed = {};
+  private loaded = false;
+  private readonly latestValues = new Map<string, Map<number, { t: number; v: number }>>();
+  private readonly colCache = new WeakMap<SeriesIndex, Map<string, SeriesColumn>>();
+
+  constructor(private readonly db: Db) {
+    this.data = db.sublevel<string, Uint8Array>('metrics', { valueEncoding: 'view' });
+    this.meta = db.sublevel<string, unknown>('metrics-meta', { valueEncoding: 'json' });
+  }
+
+  /** Reads the usage, watermarks and series indexes into memory (once, before first use). */
+  async load(): Promise<void> {
+    if (this.loaded) return;
+    this.usageNow = {
+      ...EMPTY_USAGE,
+      ...((await this.meta.get(USAGE_KEY)) as MetricsUsage | undefined),
+    };
+    this.sealedNow = ((await this.meta.get(SEALED_KEY)) as Sealed | undefined) ?? {};
+    for await (const [, v] of this.meta.iterator(prefixRange('index')))
+      this.indexes.set((v as SeriesIndex).deviceId, v as SeriesIndex);
+    this.loaded = true;
+  }
+
+  usage(): MetricsUsage {
+    return { ...this.usageNow };
+  }
+
+  totalBytes(): number {
+    const u = this.usageNow;
+    return u.rows + u.raw + u['5m'] + u['1h'] + u['1d'];
+  }
+
+  sealed(): Sealed {
+    return { ...this.sealedNow };
+  }
+
+  index(deviceId: string): SeriesIndex | undefined {
+    return this.indexes.get(deviceId);
+  }
+
+  devices(): string[] {
+    return [...this.indexes.keys()];
+  }
+
+  // ---- writing ----------------------------------------------------------------------------
+
+  /**
+   * Writes one poll cycle (many devices) as one batch. `room(bytes)` is asked first and may free
+   * space (evict) or refuse; a refused cycle writes nothing and returns false.
+   */
+  async writeCycle(
+    entries: readonly MetricsEntry[],
+    room: (bytes: number, drop: WindowDropper) => Promise<boolean>,
+  ): Promise<boolean> {
+    await this.load();
+    return this.lock.run(async () => {
+      const ops: Op[] = [];
+      let bytes = 0;
+      // Indexes are rewritten only when a series appears or is relabelled, not every poll.
+      const changed = new Map<string, SeriesIndex>();
+      const latest: Array<[string, number, number, number]> = [];
+      for (const e of entries) {
+        const sec = Math.floor(e.at / 1000);
+        let idx = changed.get(e.deviceId) ?? this.indexes.get(e.deviceId);
+        const values: Array<[number, number]> = [];
+        for (const s of e.samples) {
+          if (!Number.isFinite(s.value)) continue;
+          const k = `${s.metric}|${s.instance}`;
+          const label = e.labels?.[k] ?? e.labels?.[s.instance];
+          let col = this.column(idx, k);
+          if (!col || (label && col.label !== label)) {
+            if (!changed.has(e.deviceId)) {
+              idx = idx ? structuredClone(idx) : { deviceId: e.deviceId, next: 0, cols: [] };
+              changed.set(e.deviceId, idx);
+            }
+            col = this.column(idx, k);
+            if (!col) {
+              col = {
+                c: idx!.next++,
+                metric: s.metric,
+                instance: s.instance,
+                source: e.source,
+                first: sec,
+              };
+              idx!.cols.push(col);
+              this.colCache.get(idx!)?.set(k, col);
+            }
+            if (label) col.label = label;
+          }
+          values.push([col.c, s.value]);
+          latest.push([e.deviceId, col.c, sec, quantize(s.value)]);
+        }
+        if (values.length === 0) continue;
+        const k = key('w', e.deviceId, e.source, ts(sec));
+        const row = encodeRow(values);
+        ops.push({ type: 'put', key: k, value: row });
+        bytes += k.length + row.byteLength;
+      }
+      if (ops.length === 0) return true;
+      if (!(await room(bytes, (n, w) => this.dropWindowLocked(n, w)))) return false;
+      for (const idx of changed.values())
+        ops.push({ type: 'put', key: key('index', idx.deviceId), value: idx, meta: true });
+      const usage = { ...this.usageNow, rows: this.usageNow.rows + bytes };
+      ops.push({ type: 'put', key: USAGE_KEY, value: usage, meta: true });
+      await this.commit(ops);
+      this.usageNow = usage;
+      for (const idx of changed.values()) this.indexes.set(idx.deviceId, idx);
+      for (const [d, c, t, v] of latest) {
+        let m = this.latestValues.get(d);
+        if (!m) this.latestValues.set(d, (m = new Map()));
+        m.set(c, { t, v });
+      }
+      return true;
+    });
+  }
+
+  /** The latest value of each series of a device written since start ({t: seconds, v}). */
+  latest(deviceId: string): ReadonlyMap<number, { t: number; v: number }> {
+    return this.latestValues.get(deviceId) ?? new Map();
+  }
+
+  private column(idx: SeriesIndex | undefined, k: string): SeriesColumn | undefined {
+    if (!idx) return undefined;
+    let m = this.colCache.get(idx);
+    if (!m) {
+      m = new Map(idx.cols.map((c) => [`${c.metric}|${c.instance}`, c]));
+      this.colCache.set(idx, m);
+    }
+    return m.get(k);
+  }
+
+  /** Forgets a deleted device: its index and open rows now; its sealed chunks age out. */
+  async forgetDevice(deviceId: string): Promise<void> {
+    await this.load();
+    await this.lock.run(async () => {
+      const ops: Op[] = [{ type: 'del', key: key('index', deviceId), meta: true }];
+      let freed = 0;
+      for await (const [k, v] of this.data.iterator(prefixRange('w', deviceId))) {
+        ops.push({ type: 'del', key: k });
+        freed += k.length + v.byteLength;
+      }
+      const usage = { ...this.usageNow, rows: Math.max(0, this.usageNow.rows - freed) };
+      ops.push({ type: 'put', key: USAGE_KEY, value: usage, meta: true });
+      await this.commit(ops);
+      this.usageNow = usage;
+      this.indexes.delete(deviceId);
+      this.latestValues.delete(deviceId);
+    });
+  }
+
+  // ---- sealing and rollups ----------------------------------------------------------------
+
+  /**
+   * Turns the open rows of every hour that ended before `untilS` into compressed hourly chunks.
+   * Works device by device so that polls are never held up for long. Returns hours sealed.
+   */
+  async sealRaw(untilS: number, signal?: AbortSignal): Promise<number> {
+    await this.load();
+    const raw = tier('raw');
+    const limit = windowStart(raw, untilS);
+    let sealedHours = 0;
+    for (const deviceId of this.devices()) {
+      signal?.throwIfAborted();
+      for (const source of ['reach', 'snmp', 'svc'] as const) {
+        const range = {
+          gt: key('w', deviceId, source) + '!',
+          lt: key('w', deviceId, source, ts(limit)),
+        };
+        const byHour = new Map<number, Array<[string, Uint8Array]>>();
+        for await (const [k, v] of this.data.iterator(range)) {
+          const sec = Number(k.slice(k.lastIndexOf('!') + 1));
+          const h = windowStart(raw, sec);
+          let list = byHour.get(h);
+          if (!list) byHour.set(h, (list = []));
+          list.push([k, v]);
+        }
+        for (const [hour, rows] of byHour) {
+          await this.lock.run(() => this.sealHour(deviceId, source, hour, rows));
+          sealedHours += 1;
+        }
+      }
+    }
+    await this.setSealed('raw', limit);
+    return sealedHours;
+  }
+
+  private async sealHour(
+    deviceId: string,
+    source: MetricSource,
+    hour: number,
+    rows: Array<[string, Uint8Array]>,
+  ): Promise<void> {
+    const idx = this.indexes.get(deviceId);
+    const cols = (idx?.cols ?? []).filter((c) => c.source === source);
+    const tKey = key('c', 'raw', ts(hour), deviceId, `~${source}`);
+    // Rows that arrive after their hour was sealed are merged into the existing chunk.
+    const merged = new Map<number, Map<number, number>>();
+    let freedExisting = 0;
+    const existingT = await this.data.get(tKey);
+    if (existingT) {
+      const times = decodeTimes(existingT);
+      freedExisting += tKey.length + existingT.byteLength;
+      const keys = cols.map((c) => key('c', 'raw', ts(hour), deviceId, colKey(c.c)));
+      const chunks = await this.data.getMany(keys);
+      times.forEach((t) => merged.set(t, new Map()));
+      chunks.forEach((buf, i) => {
+        if (!buf) return;
+        freedExisting += keys[i]!.length + buf.byteLength;
+        decodeValues(buf).forEach((v, j) => {
+          if (v !== null && j < times.length) merged.get(times[j]!)!.set(cols[i]!.c, v);
+        });
+      });
+    }
+    let freedRows = 0;
+    for (const [k, v] of rows) {
+      freedRows += k.length + v.byteLength;
+      const sec = Number(k.slice(k.lastIndexOf('!') + 1));
+      const row = merged.get(sec) ?? new Map<number, number>();
+      for (const [c, val] of decodeRow(v)) row.set(c, val);
+      merged.set(sec, row);
+    }
+    const times = [...merged.keys()].sort((a, b) => a - b);
+    const ops: Op[] = rows.map(([k]) => ({ type: 'del' as const, key: k }));
+    let added = 0;
+    const put = (k: string, value: Uint8Array) => {
+      ops.push({ type: 'put', key: k, value });
+      added += k.length + value.byteLength;
+    };
+    put(tKey, encodeTimes(times));
+    for (const c of cols) {
+      const values = times.map((t) => merged.get(t)!.get(c.c) ?? null);
+      if (values.every((v) => v === null)) continue;
+      put(key('c', 'raw', ts(hour), deviceId, colKey(c.c)), encodeValues(values));
+    }
+    await this.commitWithUsage(ops, 'raw', hour, added - freedExisting, -freedRows);
+  }
+
+  /**
+   * Computes the chunks of rollup tier `name` for every window that the finer tier has completely
+   * sealed. Returns the windows written.
+   */
+  async rollUpTier(name: Exclude<TierName, 'raw'>, signal?: AbortSignal): Promise<number> {
+    await this.load();
+    const t = tier(name);
+    const src = finer(t)!;
+    const srcSealed = this.sealedNow[src.name];
+    if (srcSealed === undefined) return 0;
+    let w = this.sealedNow[name] ?? (await this.firstWindow(src, t));
+    if (w === undefined) return 0;
+    let done = 0;
+    while (w + t.windowS <= srcSealed) {
+      for (const deviceId of this.devices()) {
+        signal?.throwIfAborted();
+        const idx = this.indexes.get(deviceId);
+        if (!idx) continue;
+        const ops: Op[] = [];
+        let added = 0;
+        for (const c of idx.cols) {
+          if (c.first >= w + t.windowS) continue;
+          const points = await this.readStored(src, deviceId, c, w, w + t.windowS);
+          if (points.length === 0) continue;
+          const buckets = rollUp(t, w, points);
+          const k = key('c', name, ts(w), deviceId, colKey(c.c));
+          const value = encodeBuckets(buckets);
+          ops.push({ type: 'put', key: k, value });
+          added += k.length + value.byteLength;
+        }
+        if (ops.length > 0)
+          await this.lock.run(() => this.commitWithUsage(ops, name, w!, added, 0));
+      }
+      w += t.windowS;
+      await this.setSealed(name, w);
+      done += 1;
+    }
+    return done;
+  }
+
+  /** The window of `t` holding the oldest data of tier `src`. */
+  private async firstWindow(src: Tier, t: Tier): Promise<number | undefined> {
+    for await (const k of this.meta.keys({
+      gt: key('wsize', src.name) + '!',
+      lt: key('wsize', src.name) + '!' + HIGH,
+      limit: 1,
+    }))
+      return windowStart(t, Number(k.slice(k.lastIndexOf('!') + 1)));
+    return undefined;
+  }
+
+  // ---- expiry and eviction ----------------------------------------------------------------
+
+  /** Stored windows of a tier, oldest first: [windowStart, bytes]. */
+  async windows(name: TierName): Promise<Array<[number, number]>> {
+    const out: Array<[number, number]> = [];
+    for await (const [k, v] of this.meta.iterator({
+      gt: key('wsize', name) + '!',
+      lt: key('wsize', name) + '!' + HIGH,
+    }))
+      out.push([Number(k.slice(k.lastIndexOf('!') + 1)), v as number]);
+    return out;
+  }
+
+  /** Deletes one stored window of a tier (all devices) and frees its bytes. */
+  async dropWindow(name: TierName, w: number): Promise<number> {
+    return this.lock.run(() => this.dropWindowLocked(name, w));
+  }
+
+  private async dropWindowLocked(name: TierName, w: number): Promise<number> {
+    {
+      const prefix = key('c', name, ts(w)) + '!';
+      await this.data.clear({ gt: prefix, lt: prefix + HIGH });
+      const sizeKey = key('wsize', name, ts(w));
+      const bytes = ((await this.meta.get(sizeKey)) as number | undefined) ?? 0;
+      const usage = { ...this.usageNow, [name]: Math.max(0, this.usageNow[name] - bytes) };
+      await this.commit([
+        { type: 'del', key: sizeKey, meta: true },
+        { type: 'put', key: USAGE_KEY, value: usage, meta: true },
+      ]);
+      this.usageNow = usage;
+      return bytes;
+    }
+  }
+
+  // ---- reading ----------------------------------------------------------------------------
+
+  /**
+   * The points of one series in [fromS, toS) from tier `name`. Stretches that tier has not
+   * sealed yet are computed from the finer tier, down to the open rows; gaps stay gaps.
+   */
+  async read(
+    deviceId: string,
+    col: SeriesColumn,
+    name: TierName,
+    fromS: number,
+    toS: number,
+  ): Promise<StoredPoint[]> {
+    await this.load();
+    const t = tier(name);
+    if (t.name === 'raw') return this.readRaw(deviceId, col, fromS, toS);
+    const sealedUntil = Math.max(this.sealedNow[name] ?? -Infinity, -Infinity);
+    const out = await this.readStored(t, deviceId, col, fromS, Math.min(toS, sealedUntil));
+    const tailFrom = Math.max(fromS, Number.isFinite(sealedUntil) ? sealedUntil : fromS);
+    if (tailFrom < toS) {
+      const src = finer(t)!;
+      const aligned = Math.floor(tailFrom / t.stepS) * t.stepS;
+      const finerPoints = await this.read(deviceId, col, src.name, aligned, toS);
+      for (let w = windowStart(t, tailFrom); w < toS; w += t.windowS) {
+        const buckets = rollUp(t, w, finerPoints);
+        buckets.forEach((b, i) => {
+          const bt = w + i * t.stepS;
+          if (b && bt >= tailFrom && bt < toS) out.push({ t: bt, b });
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Only what is stored in tier `t` itself (no computed tail). */
+  private async readStored(
+    t: Tier,
+    deviceId: string,
+    col: SeriesColumn,
+    fromS: number,
+    toS: number,
+  ): Promise<StoredPoint[]> {
+    if (t.name === 'raw') return this.readRaw(deviceId, col, fromS, toS, false);
+    if (toS <= fromS) return [];
+    const wins: number[] = [];
+    for (let w = windowStart(t, fromS); w < toS; w += t.windowS) wins.push(w);
+    const chunks = await this.data.getMany(
+      wins.map((w) => key('c', t.name, ts(w), deviceId, colKey(col.c))),
+    );
+    const out: StoredPoint[] = [];
+    chunks.forEach((buf, i) => {
+      if (!buf) return;
+      decodeBuckets(buf).forEach((b, j) => {
+        const bt = wins[i]! + j * t.stepS;
+        if (b && bt >= fromS && bt < toS) out.push({ t: bt, b });
+      });
+    });
+    return out;
+  }
+
+  private async readRaw(
+    deviceId: string,
+    col: SeriesColumn,
+    fromS: number,
+    toS: number,
+    withRows = true,
+  ): Promise<StoredPoint[]> {
+    if (toS <= fromS) return [];
+    const raw = tier('raw');
+    const wins: number[] = [];
+    for (let w = windowStart(raw, fromS); w < toS; w += raw.windowS) wins.push(w);
+    const keys = wins.flatMap((w) => [
+      key('c', 'raw', ts(w), deviceId, `~${col.source}`),
+      key('c', 'raw', ts(w), deviceId, colKey(col.c)),
+    ]);
+    const chunks = await this.data.getMany(keys);
+    const out: StoredPoint[] = [];
+    for (let i = 0; i < wins.length; i++) {
+      const tb = chunks[2 * i];
+      const vb = chunks[2 * i + 1];
+      if (!tb || !vb) continue;
+      const times = decodeTimes(tb);
+      decodeValues(vb).forEach((v, j) => {
+        const t = times[j];
+        if (v !== null && t !== undefined && t >= fromS && t < toS)
+          out.push({ t, b: sampleBucket(v) });
+      });
+    }
+    if (withRows) {
+      const range = {
+        gte: key('w', deviceId, col.source, ts(Math.max(0, fromS))),
+        lt: key('w', deviceId, col.source, ts(toS)),
+      };
+      for await (const [k, v] of this.data.iterator(range)) {
+        const val = decodeRow(v).get(col.c);
+        if (val !== undefined)
+          out.push({ t: Number(k.slice(k.lastIndexOf('!') + 1)), b: sampleBucket(quantize(val)) });
+      }
+      out.sort((a, b) => a.t - b.t);
+    }
+    return out;
+  }
+
+  // ---- checks -----------------------------------------------------------------------------
+
+  /** Recounts the bytes actually stored (for tests and repair); compare with usage(). */
+  async recount(): Promise<MetricsUsage> {
+    const u: MetricsUsage = { ...EMPTY_USAGE };
+    for await (const [k, v] of this.data.iterator()) {
+      const size = k.length + v.byteLength;
+      if (k.startsWith('w!')) u.rows += size;
+      else u[k.split('!')[1] as TierName] += size;
+    }
+    return u;
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  private async setSealed(name: TierName, until: number): Promise<void> {
+    await this.lock.run(async () => {
+      if ((this.sealedNow[name] ?? -Infinity) >= until) return;
+      const sealed = { ...this.sealedNow, [name]: until };
+      await this.commit([{ type: 'put', key: SEALED_KEY, value: sealed, meta: true }]);
+      this.sealedNow = sealed;
+    });
+  }
+
+  /** Commits data ops together with the usage they change and the window's size. */
+  private async commitWithUsage(
+    ops: Op[],
+    name: TierName,
+    w: number,
+    tierDelta: number,
+    rowsDelta: number,
+  ): Promise<void> {
+    const sizeKey = key('wsize', name, ts(w));
+    const before = ((await this.meta.get(sizeKey)) as number | undefined) ?? 0;
+    const usage = {
+      ...this.usageNow,
+      [name]: Math.max(0, this.usageNow[name] + tierDelta),
+      rows: Math.max(0, this.usageNow.rows + rowsDelta),
+    };
+    ops.push({ type: 'put', key: sizeKey, value: Math.max(0, before + tierDelta), meta: true });
+    ops.push({ type: 'put', key: USAGE_KEY, value: usage, meta: true });
+    await this.commit(ops);
+    this.usageNow = usage;
+  }
+
+  private async commit(ops: Op[]): Promise<void> {
+    await this.db.batch(
+      ops.map((o) =>
+        o.type === 'put'
+          ? { type: 'put', key: o.key, value: o.value, sublevel: o.meta ? this.meta : this.data }
+          : { type: 'del', key: o.key, sublevel: o.meta ? this.meta : this.data },
+      ) as never,
+    );
+  }
+}
+
+export { TIERS };
