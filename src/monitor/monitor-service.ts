@@ -89,6 +89,11 @@ export class MonitorService {
     };
   }
 
+  /** The latest storage fill forecasts of a device (days until full, per storage index). */
+  forecastsOf(deviceId: string): Array<{ instance: string; daysToFull: number }> {
+    return this.forecasts.get(deviceId)?.items ?? [];
+  }
+
   /** Reachability of every device, for lists and the dashboard. */
   async statuses(): Promise<Map<string, ReachState['status']>> {
     const out = new Map<string, ReachState['status']>();

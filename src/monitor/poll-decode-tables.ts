@@ -40,9 +40,10 @@ const pct = (part: number, whole: number) => (part / whole) * 100;
 export function decodeStorage(vbs: Varbind[], notes: Notes): HostStorage {
   const storage: StorageReading[] = [];
   let ram: { used: number; size: number } | undefined;
-  // Net-SNMP on Linux counts buffers and page cache as used RAM and adds these rows to say how
-  // much of it is; without them a file server always looks full.
-  const netSnmp: Record<string, number> = {};
+  // Net-SNMP on Linux counts buffers and page cache as used RAM, and adds rows that say how much
+  // of it is (the used part of "Memory buffers" and "Cached memory") and what the kernel deems
+  // available (the size of "Available memory"); without them a file server always looks full.
+  const netSnmp = new Map<string, { sizeBytes: number; usedBytes: number }>();
   const typePrefix = `${HR_STORAGE_TYPES}.`;
   for (const [index, row] of tableRows(vbs, HR_STORAGE_ENTRY)) {
     const typeOid = text(row.get(HC.type));
@@ -59,16 +60,18 @@ export function decodeStorage(vbs: Varbind[], notes: Notes): HostStorage {
     const sizeBytes = size * units;
     const usedBytes = used * units;
     if (type === HR_STORAGE_TYPE.ram) ram ??= { used: usedBytes, size: sizeBytes };
-    else if (type === HR_STORAGE_TYPE.other) netSnmp[descr] = sizeBytes;
+    else if (type === HR_STORAGE_TYPE.other) netSnmp.set(descr, { sizeBytes, usedBytes });
     else if (DISK_TYPES.has(type) && size > 0) storage.push({ index, descr, usedBytes, sizeBytes });
   }
   const out: HostStorage = { storage, hasRam: ram !== undefined };
   if (ram && ram.size > 0) {
-    const available = netSnmp['Available memory'];
-    const cache = (netSnmp['Memory buffers'] ?? 0) + (netSnmp['Cached memory'] ?? 0);
+    const available = netSnmp.get('Available memory')?.sizeBytes;
+    const cache =
+      (netSnmp.get('Memory buffers')?.usedBytes ?? 0) +
+      (netSnmp.get('Cached memory')?.usedBytes ?? 0);
     let used = ram.used;
     if (available !== undefined && available <= ram.size) used = ram.size - available;
-    else if (cache > 0 && cache <= used) used -= cache;
+    else if (cache <= used) used -= cache;
     out.memUsedPct = pct(used, ram.size);
   }
   return out;

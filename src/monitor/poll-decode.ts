@@ -28,6 +28,7 @@ import type {
   WalkName,
 } from './poll-types.js';
 import { counter64Of, intOf, Notes, uintOf } from './poll-values.js';
+import { CPU_TICKS } from './poll-plan.js';
 
 const OPER: readonly (OperStatus | undefined)[] = [
   undefined,
@@ -120,7 +121,7 @@ export function decodePoll(raw: RawPoll, atMs: number): DevicePoll {
   const gone = new Set<number>();
   for (const b of plan.ifBlocks) {
     const n = b.members.length;
-    const counting = b.fields.length > 2;
+    const counting = b.fields.includes('inOctets');
     for (let m = 0; m < n; m++) {
       const pos = b.members[m]!;
       const info = plan.interfaces[pos]!;
@@ -198,8 +199,13 @@ export function decodePoll(raw: RawPoll, atMs: number): DevicePoll {
   // Host resources, with UCD-SNMP-MIB where HOST-RESOURCES-MIB is silent
   const w = raw.walks;
   let cpuPct = w.hrProcessorLoad ? decodeProcessors(w.hrProcessorLoad, notes) : undefined;
+  const cpuRaw = CPU_TICKS.map((n) => uintOf(scalar(n)));
+  const cpuTicks =
+    cpuPct === undefined && cpuRaw.every((t) => t !== undefined)
+      ? { idle: cpuRaw[3]!, total: cpuRaw.reduce((a, b) => a! + b!, 0)! }
+      : undefined;
   const idle = intOf(scalar('ssCpuIdle'));
-  if (cpuPct === undefined && idle !== undefined) {
+  if (cpuPct === undefined && !cpuTicks && idle !== undefined) {
     if (idle >= 0 && idle <= 100) cpuPct = 100 - idle;
     else notes.add(`cpu: impossible idle ${idle} %`);
   }
@@ -278,6 +284,7 @@ export function decodePoll(raw: RawPoll, atMs: number): DevicePoll {
           .sort(byNumber)
       : [],
     adminDown: [...adminDown].filter((i) => known.has(i) && !gone.has(i)).sort(byNumber),
+    absent: [...(prev?.absent ?? []), ...gone].sort(byNumber),
     hrUptime: learn('hrUptime', seen('hrUptime')),
     engine: learn('engine', seen('engineBoots', 'engineTime')),
     hrProcessor: learn('hrProcessor', walked('hrProcessorLoad')),
@@ -311,6 +318,7 @@ export function decodePoll(raw: RawPoll, atMs: number): DevicePoll {
     clocks,
     interfaces,
     cpuPct,
+    ...(cpuTicks ? { cpuTicks } : {}),
     loadAvg1: Number.isFinite(load) && load >= 0 ? load : undefined,
     memUsedPct,
     storage: host?.storage ?? [],

@@ -76,6 +76,18 @@ export const HR_STORAGE_TYPE = {
 /** UCD-SNMP-MIB (Net-SNMP's own), the fallback for CPU and memory. Memory values are in KB. */
 export const UCD = {
   ssCpuIdle: '1.3.6.1.4.1.2021.11.11.0',
+  /**
+   * ssCpuRaw* tick counters (user, nice, system, idle, wait, interrupt, softIRQ): busy time from
+   * their difference between two polls. ssCpuIdle itself is 0 until snmpd has run for a minute,
+   * which would read as a CPU at 100 %.
+   */
+  ssCpuRawUser: '1.3.6.1.4.1.2021.11.50.0',
+  ssCpuRawNice: '1.3.6.1.4.1.2021.11.51.0',
+  ssCpuRawSystem: '1.3.6.1.4.1.2021.11.52.0',
+  ssCpuRawIdle: '1.3.6.1.4.1.2021.11.53.0',
+  ssCpuRawWait: '1.3.6.1.4.1.2021.11.54.0',
+  ssCpuRawInterrupt: '1.3.6.1.4.1.2021.11.56.0',
+  ssCpuRawSoftIRQ: '1.3.6.1.4.1.2021.11.61.0',
   /** laLoad.1: the 1-minute load average as a DisplayString ("0.15"). */
   laLoad1: '1.3.6.1.4.1.2021.10.1.3.1',
   memTotalReal: '1.3.6.1.4.1.2021.4.5.0',

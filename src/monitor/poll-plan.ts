@@ -106,6 +106,17 @@ const WALKS: Record<WalkSpec['name'], Omit<WalkSpec, 'name'>> = {
  * everything once, in runs per MIB group so that an SNMPv1 agent refusing a group loses only
  * that group. The plan is pure data: a caller may keep it while interfaces and caps are unchanged.
  */
+/** The UCD CPU tick counters, summed into the total. */
+export const CPU_TICKS = [
+  'ssCpuRawUser',
+  'ssCpuRawNice',
+  'ssCpuRawSystem',
+  'ssCpuRawIdle',
+  'ssCpuRawWait',
+  'ssCpuRawInterrupt',
+  'ssCpuRawSoftIRQ',
+] as const;
+
 export function buildPollPlan(interfaces: InterfaceInfo[], caps: DeviceCaps | undefined): PollPlan {
   const probe = caps === undefined;
   const oids: string[] = [];
@@ -117,7 +128,9 @@ export function buildPollPlan(interfaces: InterfaceInfo[], caps: DeviceCaps | un
   // PDU size, since caps say it all exists.
   const endRun = (optional?: string) => {
     if (!probe || oids.length === runStart) return;
-    segments.push({ start: runStart, end: oids.length, ...(optional ? { optional } : {}) });
+    const last = segments.at(-1);
+    if (!optional && last && !last.optional && last.end === runStart) last.end = oids.length;
+    else segments.push({ start: runStart, end: oids.length, ...(optional ? { optional } : {}) });
     runStart = oids.length;
   };
   const scalar = (name: ScalarName, oid: string) => {
@@ -125,7 +138,9 @@ export function buildPollPlan(interfaces: InterfaceInfo[], caps: DeviceCaps | un
     oids.push(oid);
   };
 
-  const sorted = [...interfaces].sort((a, b) => a.index - b.index);
+  // an SNMPv1 agent refuses a whole PDU for one missing interface: leave out the known absent
+  const absent = new Set(caps?.absent);
+  const sorted = interfaces.filter((i) => !absent.has(i.index)).sort((a, b) => a.index - b.index);
   const adminDown = new Set(
     caps ? caps.adminDown : sorted.filter((i) => !i.adminUp).map((i) => i.index),
   );
@@ -187,6 +202,7 @@ export function buildPollPlan(interfaces: InterfaceInfo[], caps: DeviceCaps | un
   if (probe || (caps.ucdCpu && !caps.hrProcessor)) {
     scalar('ssCpuIdle', UCD.ssCpuIdle);
     scalar('laLoad1', UCD.laLoad1);
+    for (const n of CPU_TICKS) scalar(n, UCD[n]);
   }
   endRun('ucdCpu');
   if (probe || (caps.ucdMem && !caps.hrRam)) {

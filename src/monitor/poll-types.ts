@@ -23,6 +23,8 @@ export interface DeviceCaps {
   no64: number[];
   /** Interfaces administratively down: only their status is read, not their counters. */
   adminDown: number[];
+  /** Interfaces of the inventory the device no longer has: not asked until the next probe. */
+  absent: number[];
   hrUptime: boolean;
   engine: boolean;
   hrProcessor: boolean;
@@ -45,6 +47,13 @@ export type ScalarName =
   | 'engineBoots'
   | 'engineTime'
   | 'ssCpuIdle'
+  | 'ssCpuRawUser'
+  | 'ssCpuRawNice'
+  | 'ssCpuRawSystem'
+  | 'ssCpuRawIdle'
+  | 'ssCpuRawWait'
+  | 'ssCpuRawInterrupt'
+  | 'ssCpuRawSoftIRQ'
   | 'laLoad1'
   | 'memTotalReal'
   | 'memAvailReal'
@@ -227,6 +236,8 @@ export interface DevicePoll {
   clocks: { sysUpTimeS?: number; hrUptimeS?: number; engineBoots?: number; engineTimeS?: number };
   interfaces: IfReading[];
   cpuPct?: number;
+  /** UCD-SNMP-MIB CPU tick counters (Counter32): busy % comes from two polls. */
+  cpuTicks?: { idle: number; total: number };
   loadAvg1?: number;
   memUsedPct?: number;
   storage: StorageReading[];

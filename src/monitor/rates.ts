@@ -112,13 +112,27 @@ export function restarted(prev: DevicePoll, cur: DevicePoll): boolean {
   );
 }
 
-function gauges(cur: DevicePoll, push: (m: MetricName, instance: string, v: number) => void) {
+/** The sensor.temp_c instance of a UPS's battery temperature. */
+export const UPS_BATTERY_SENSOR = 'ups.battery';
+
+function gauges(
+  prev: DevicePoll | undefined,
+  cur: DevicePoll,
+  push: (m: MetricName, instance: string, v: number) => void,
+) {
   if (cur.uptimeS !== undefined) push('uptime.s', '', cur.uptimeS);
   push('poll.ms', '', cur.pollMs);
   for (const i of cur.interfaces) {
     if (i.oper !== undefined) push('if.oper_up', String(i.ifIndex), i.oper === 'up' ? 1 : 0);
   }
   if (cur.cpuPct !== undefined) push('cpu.load_pct', '', cur.cpuPct);
+  else if (cur.cpuTicks && prev?.cpuTicks) {
+    const dIdle = cur.cpuTicks.idle - prev.cpuTicks.idle;
+    const dTotal = cur.cpuTicks.total - prev.cpuTicks.total;
+    // A counter wrap or an agent restart makes a difference negative: no value this time.
+    if (dTotal > 0 && dIdle >= 0 && dIdle <= dTotal)
+      push('cpu.load_pct', '', 100 * (1 - dIdle / dTotal));
+  }
   if (cur.memUsedPct !== undefined) push('mem.used_pct', '', cur.memUsedPct);
   for (const s of cur.storage) {
     push('storage.used_pct', s.index, (s.usedBytes / s.sizeBytes) * 100);
@@ -137,9 +151,6 @@ function gauges(cur: DevicePoll, push: (m: MetricName, instance: string, v: numb
   }
   for (const s of cur.sensors) push('sensor.temp_c', s.index, s.celsius);
 }
-
-/** The sensor.temp_c instance of a UPS's battery temperature. */
-export const UPS_BATTERY_SENSOR = 'ups.battery';
 
 function interfaceRates(
   p: IfReading,
@@ -201,7 +212,7 @@ export function derive(prev: DevicePoll | undefined, cur: DevicePoll): Derived {
   const push = (metric: MetricName, instance: string, value: number) => {
     samples.push({ metric, instance, value });
   };
-  gauges(cur, push);
+  gauges(prev, cur, push);
   const ifChanges: IfChange[] = [];
   if (!prev) return { samples, rebooted: false, ifChanges, notes: notes.done() };
 

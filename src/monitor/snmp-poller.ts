@@ -13,22 +13,20 @@ import type { PollPlan, RawPoll } from './poll-types.js';
 export interface PollOptions {
   /** Varbinds per GET PDU. About 40 keeps a response within what small agents can send. */
   maxVarbinds: number;
-  /** The per-device time budget, cancel or shutdown: the poll rejects with SNMP_STOPPED. */
+  /** The per-device time budget, cancel or shutdown: the poll rejects (see pollSnmp). */
   signal: AbortSignal;
 }
 
 /** Two requests in a row without an answer: the device went away; the rest would only wait. */
 const MAX_SILENT_IN_A_ROW = 2;
 
-function stopped(): AppError {
-  return new AppError(
-    'SNMP_STOPPED',
-    'The SNMP poll was stopped (cancelled, or its time ran out).',
-    {
-      kind: 'transient',
-    },
-  );
-}
+/** The abort's own reason when it says why (a time budget's AppError), else SNMP_STOPPED. */
+const stopped = (signal: AbortSignal) =>
+  signal.reason instanceof AppError
+    ? signal.reason
+    : new AppError('SNMP_STOPPED', 'The SNMP poll was stopped (cancelled, or its time ran out).', {
+        kind: 'transient',
+      });
 
 /**
  * The agent answered with an error status: it is there, but refused this PDU (SNMPv1
@@ -38,13 +36,14 @@ function refused(err: unknown): boolean {
   return isAppError(err) && err.code === 'SNMP_REFUSED' && err.kind !== 'auth';
 }
 
+/** session.ts names the error status only in its sentence: "… refused the request (tooBig)." */
 const tooBig = (err: unknown) => err instanceof Error && err.message.includes('(tooBig)');
 
 /**
  * Polls one device. A partial answer (a walk failing, a GET chunk timing out) keeps what was read
  * and says what was lost in `notes`; if the very first request gets no answer the device is
  * unreachable and the poll rejects with that AppError (SNMP_TIMEOUT, SNMP_AUTH, ...). An aborted
- * signal rejects with SNMP_STOPPED.
+ * signal rejects with its reason if that is an AppError, else with SNMP_STOPPED.
  */
 export async function pollSnmp(
   client: SnmpClient,
@@ -68,15 +67,15 @@ export async function pollSnmp(
   let silent = 0;
   let gaveUp = false;
 
-  if (signal.aborted) throw stopped();
+  if (signal.aborted) throw stopped(signal);
   let onAbort: (() => void) | undefined;
   const abort = new Promise<never>((_, reject) => {
-    onAbort = () => reject(stopped());
+    onAbort = () => reject(stopped(signal));
     signal.addEventListener('abort', onAbort, { once: true });
   });
   abort.catch(() => undefined);
   const request = async <T>(run: () => Promise<T>): Promise<T> => {
-    if (signal.aborted) throw stopped();
+    if (signal.aborted) throw stopped(signal);
     raw.requests++;
     try {
       const r = await Promise.race([run(), abort]);
@@ -84,7 +83,7 @@ export async function pollSnmp(
       silent = 0;
       return r;
     } catch (err) {
-      if (signal.aborted) throw stopped();
+      if (signal.aborted) throw stopped(signal);
       if (refused(err)) {
         answered++;
         silent = 0;

@@ -19,6 +19,7 @@ const CAPS: DeviceCaps = {
   counters64: true,
   no64: [],
   adminDown: [],
+  absent: [],
   hrUptime: false,
   engine: true,
   hrProcessor: false,
@@ -191,9 +192,9 @@ describe('derive: rates from counter deltas', () => {
       port(10102, { inOctets: 5 }, { admin: 'down', oper: 'down' }),
     ]);
     const d = derive(a, b);
-    expect(d.samples.filter((s) => s.metric.startsWith('if.') && s.metric !== 'if.oper_up')).toEqual(
-      [],
-    );
+    expect(
+      d.samples.filter((s) => s.metric.startsWith('if.') && s.metric !== 'if.oper_up'),
+    ).toEqual([]);
     expect(value(d.samples, 'if.oper_up', '10102')).toBe(0);
   });
 
