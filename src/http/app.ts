@@ -34,6 +34,7 @@ import { rulesPages } from './ui/rules-pages.js';
 import { checksPages } from './ui/checks-pages.js';
 import { discoveryPages, discoverySettingsPages } from './ui/discovery-pages.js';
 import { inspectionsPages } from './ui/inspections-pages.js';
+import { monitoringPages } from './ui/monitoring-pages.js';
 
 export const STATIC_ROOT = path.resolve(
   import.meta.dirname,
@@ -117,7 +118,8 @@ export async function buildApp(deps: AppDeps): Promise<Hono<AppEnv>> {
   // Before any generic /monitoring route, which would otherwise answer for these paths.
   ui.route('/monitoring/rules', rulesPages(deps)); // view: any; rules: admin; interface marks: operator
   ui.route('/monitoring/inspections', inspectionsPages(deps)); // view: any; plans, completing: operator; delete: admin
-  ui.route('/', mainPages(deps));
+  ui.route('/monitoring', monitoringPages(deps)); // alerts, events, store and jobs: any role
+  ui.route('/', mainPages(deps)); // dashboard (+ /dashboard/body), placeholders, account
   app.route('/', ui);
 
   return app;

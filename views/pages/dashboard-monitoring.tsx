@@ -395,6 +395,9 @@ export function MonitoringDashboard(p: MonitoringDashboardProps) {
       hx-headers={POLL_HEADERS}
       hx-select={`#${DASHBOARD_BODY_ID}`}
       hx-swap="outerHTML"
+      // Links inside are boosted page loads: inheriting hx-select would make them swap in
+      // nothing (the next page has no dashboard body) and leave an empty page.
+      hx-disinherit="*"
     >
       <StatusStrip {...p} />
       <div class="dash-grid">

@@ -1,6 +1,16 @@
+import type { Child } from 'hono/jsx';
 import { Layout, type ShellUser } from '../layout.js';
 import { Time, StatusBadge } from '../partials/time.js';
 import type { AreaInfo } from './area.js';
+import { MonitoringDashboard, type MonitoringDashboardProps } from './dashboard-monitoring.js';
+
+/** What is set up so far on a box that has found no device yet. */
+export interface FirstSteps {
+  subnets: boolean;
+  credentials: boolean;
+  /** Only admins can set networks and credentials. */
+  isAdmin: boolean;
+}
 
 export interface DashboardProps {
   siteName: string;
@@ -16,6 +26,46 @@ export interface DashboardProps {
     lastAt?: string;
     nextAt?: string;
   }>;
+  monitoring: MonitoringDashboardProps;
+  /** Shown until the first device is found. */
+  firstSteps?: FirstSteps | undefined;
+}
+
+function Step(props: { done: boolean; children?: Child }) {
+  return (
+    <li class={props.done ? 'done' : undefined}>
+      {props.done ? <span class="sr-only">Done: </span> : null}
+      {props.children}
+    </li>
+  );
+}
+
+/** The way from a fresh box to a watched network, with what is done ticked off. */
+function FirstStepsCard(p: { steps: FirstSteps }) {
+  const s = p.steps;
+  return (
+    <section class="card highlight first-steps" aria-labelledby="first-steps-h">
+      <h2 id="first-steps-h">First steps</h2>
+      <p>
+        Caretaker watches the devices it has found. Nothing is scanned until the networks to scan
+        are set{s.isAdmin ? '' : ', which only an admin can do'}.
+      </p>
+      <ol class="steps">
+        <Step done={s.subnets}>
+          Set the networks to scan under <a href="/settings/discovery">Settings → Discovery</a>.
+        </Step>
+        <Step done={s.credentials}>
+          Add the SNMP communities or users of your devices under{' '}
+          <a href="/settings/credentials">Settings → SNMP credentials</a>, so that traffic, CPU,
+          storage and toner can be read.
+        </Step>
+        <Step done={false}>
+          Run a scan from <a href="/discovery">Scans</a>. Monitoring starts by itself for every
+          device found.
+        </Step>
+      </ol>
+    </section>
+  );
 }
 
 export function DashboardPage(p: DashboardProps) {
@@ -35,7 +85,12 @@ export function DashboardPage(p: DashboardProps) {
         </p>
       </div>
       <div id="flash" aria-live="polite"></div>
-      <section class="grid cards" aria-label="Areas">
+      {p.firstSteps ? <FirstStepsCard steps={p.firstSteps} /> : null}
+      <MonitoringDashboard {...p.monitoring} />
+      <h2 class="section-title" id="areas-h">
+        Areas
+      </h2>
+      <section class="grid cards" aria-labelledby="areas-h">
         {p.areas.map((a) => (
           <a class="card area" href={a.href}>
             <div class="card-head">

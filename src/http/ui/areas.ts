@@ -17,7 +17,8 @@ export const AREAS: AreaInfo[] = [
     href: '/monitoring',
     title: 'Monitoring',
     summary: 'Reachability, SNMP health, thresholds and trends.',
-    configured: false,
+    // Every device found is watched without further setup.
+    configured: true,
     features: [
       'check every device on a short cycle',
       'poll interfaces, CPU, memory, storage, toner and UPS batteries',

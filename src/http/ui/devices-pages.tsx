@@ -23,6 +23,14 @@ import {
   type DeviceFormValues,
 } from '../../../views/pages/devices/detail.js';
 import { TopologyPage } from '../../../views/pages/devices/topology.js';
+import {
+  DeviceMetricsSection,
+  type DeviceMetricsProps,
+} from '../../../views/pages/devices/metrics-section.js';
+import { parseRangeQuery, resolveRange } from '../../../views/charts/range-picker.js';
+import { DeviceCharts } from '../../monitor/device-charts.js';
+import { deviceChecksProps } from './checks-pages.js';
+import { isHtmx } from '../request.js';
 
 const PAGE_SIZE = 50;
 /** ARP and forwarding tables can hold thousands of rows; the page shows the first ones. */
@@ -35,6 +43,23 @@ const done = (path: string, message: string) => `${path}?done=${encodeURICompone
 export function devicesPages(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   const timezone = async () => (await deps.site.get()).timezone;
+  const charts = new DeviceCharts({ ...deps, pollIntervalS: deps.config.monitor.pollIntervalS });
+
+  /** The monitoring section of a device for the period in the query (default: 24 hours). */
+  const metricsProps = async (c: Context<AppEnv>, d: DeviceRecord): Promise<DeviceMetricsProps> => {
+    const tz = await timezone();
+    const range = parseRangeQuery(
+      { range: c.req.query('range'), from: c.req.query('from'), to: c.req.query('to') },
+      tz,
+    );
+    const now = deps.clock.now();
+    return {
+      ...(await charts.build(d, { range, now, ...resolveRange(range, now) })),
+      tz,
+      // The range picker fetches the section alone; its links also work as whole pages.
+      baseUrl: `/devices/${encodeURIComponent(d.id)}/metrics`,
+    };
+  };
 
   // ---- list -------------------------------------------------------------------------------
   app.get('/', async (c) => {
@@ -101,13 +126,18 @@ export function devicesPages(deps: AppDeps) {
     status: 200 | 404 | 409 | 422 = 200,
   ) => {
     const d = await deps.devices.get(id);
-    const [ifs, details, history, credentials, all] = await Promise.all([
-      deps.store.devices.interfacesOf(d.id),
-      deps.store.devices.detailsOf(d.id),
-      deps.store.devices.historyOf(d.id, 200),
-      deps.credentials.list(),
-      deps.store.devices.list(),
-    ]);
+    const [ifs, details, history, credentials, all, metrics, alerts, checks, marks] =
+      await Promise.all([
+        deps.store.devices.interfacesOf(d.id),
+        deps.store.devices.detailsOf(d.id),
+        deps.store.devices.historyOf(d.id, 200),
+        deps.credentials.list(),
+        deps.store.devices.list(),
+        metricsProps(c, d),
+        deps.alerts.activeFor(d.id),
+        deviceChecksProps(c, deps, d.id),
+        deps.interfaceMarks.list(d.id),
+      ]);
     const neighbours = details?.neighbours ?? [];
     let idx = buildIndex(all);
     // A switch's LLDP chassis ID is often a base MAC that only its interfaces show: read the
@@ -167,6 +197,16 @@ export function devicesPages(deps: AppDeps) {
         canEdit={hasRole(c, 'operator')}
         canDelete={hasRole(c, 'admin')}
         notice={c.req.query('done')}
+        metrics={metrics}
+        alerts={alerts}
+        checks={checks}
+        importance={Object.fromEntries(
+          marks.map((m) => [
+            m.ifIndex,
+            { important: m.important, reason: m.reason, detail: m.detail },
+          ]),
+        )}
+        canMarkInterfaces={hasRole(c, 'operator')}
         {...extra}
       />,
       status,
@@ -174,6 +214,15 @@ export function devicesPages(deps: AppDeps) {
   };
 
   app.get('/:id', (c) => detailPage(c, c.req.param('id')));
+
+  // The range picker swaps just this section with htmx; followed without htmx (or boosted), the
+  // same address is the whole device page showing that period.
+  app.get('/:id/metrics', async (c) => {
+    if (!isHtmx(c) || c.req.header('hx-boosted') === 'true')
+      return detailPage(c, c.req.param('id'));
+    const d = await deps.devices.get(c.req.param('id'));
+    return c.html(<DeviceMetricsSection {...await metricsProps(c, d)} />);
+  });
 
   app.post('/:id', async (c) => {
     assertRole(c, 'operator');

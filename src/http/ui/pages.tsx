@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { ctxOf, readForm } from '../request.js';
-import { shellProps, formErrors } from './shell.js';
+import { shellProps, formErrors, hasRole } from './shell.js';
 import { AREAS } from './areas.js';
 import { DashboardPage } from '../../../views/pages/dashboard.js';
 import { AreaPage } from '../../../views/pages/area.js';
@@ -10,10 +10,20 @@ import { AccountPage } from '../../../views/pages/account.js';
 import { formatDuration } from '../../core/time.js';
 import { typeCount } from '../../../views/pages/devices/format.js';
 import type { AreaInfo } from '../../../views/pages/area.js';
+import { MonitoringDashboard } from '../../../views/pages/dashboard-monitoring.js';
+import { DashboardService } from '../../monitor/dashboard-service.js';
 
 /** The dashboard, the product's areas and the user's own account page. */
 export function mainPages(deps: AppDeps) {
   const app = new Hono<AppEnv>();
+  const dashboard = new DashboardService({
+    ...deps,
+    pollIntervalS: deps.config.monitor.pollIntervalS,
+  });
+  const monitoringProps = async () => {
+    const [site, data] = await Promise.all([deps.site.get(), dashboard.build()]);
+    return { ...data, siteName: site.name, tz: site.timezone };
+  };
 
   /** The Devices card of the dashboard, with the inventory's counts. */
   const devicesArea = async (area: AreaInfo): Promise<AreaInfo> => {
@@ -34,12 +44,25 @@ export function mainPages(deps: AppDeps) {
   };
 
   app.get('/', async (c) => {
-    const site = await deps.site.get();
-    const jobs = await deps.scheduler.status();
+    const [site, jobs, monitoring, areas] = await Promise.all([
+      deps.site.get(),
+      deps.scheduler.status(),
+      monitoringProps(),
+      Promise.all(AREAS.map((a) => (a.href === '/devices' ? devicesArea(a) : a))),
+    ]);
+    const firstSteps = monitoring.devices.total
+      ? undefined
+      : {
+          subnets: (await deps.discovery.get()).subnets.length > 0,
+          credentials: (await deps.credentials.list()).length > 0,
+          isAdmin: hasRole(c, 'admin'),
+        };
     return c.html(
       <DashboardPage
         {...shellProps(c, deps)}
         site={site}
+        monitoring={monitoring}
+        firstSteps={firstSteps}
         box={{
           version: deps.version,
           uptime: formatDuration(deps.clock.now() - deps.startedAt),
@@ -47,7 +70,7 @@ export function mainPages(deps: AppDeps) {
           boxId: (await deps.store.settings.boxId()) ?? '',
           rssMb: Math.round(process.memoryUsage.rss() / 1e6),
         }}
-        areas={await Promise.all(AREAS.map((a) => (a.href === '/devices' ? devicesArea(a) : a)))}
+        areas={areas}
         jobs={jobs.map((j) => ({
           name: j.name,
           title: j.title,
@@ -58,8 +81,14 @@ export function mainPages(deps: AppDeps) {
     );
   });
 
-  // Devices is a real page now (devices-pages.tsx); the other areas are still placeholders.
-  for (const area of AREAS.filter((a) => a.href !== '/devices')) {
+  // The dashboard's body alone, for its own refresh every 30 s. The element polls with the
+  // X-Caretaker-Poll header, so an open dashboard does not keep an idle session alive.
+  app.get('/dashboard/body', async (c) =>
+    c.html(<MonitoringDashboard {...await monitoringProps()} />),
+  );
+
+  // Devices and Monitoring are real pages now; the other areas are still placeholders.
+  for (const area of AREAS.filter((a) => a.href !== '/devices' && a.href !== '/monitoring')) {
     app.get(area.href, (c) => c.html(<AreaPage {...shellProps(c, deps)} area={area} />));
   }
 

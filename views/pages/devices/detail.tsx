@@ -4,6 +4,10 @@ import { Field, Select, Csrf, Notice, type FieldErrors } from '../../partials/fo
 import { TextArea } from '../../partials/fields.js';
 import { Time } from '../../partials/time.js';
 import { TypeBadge, StatusPill } from './type-badge.js';
+import { DeviceMetricsSection, type DeviceMetricsProps } from './metrics-section.js';
+import { DeviceChecks, type DeviceChecksProps } from './checks.js';
+import { ActiveAlerts, type ActiveAlertRow } from '../rules/active-alerts.js';
+import { ImportantToggle } from '../rules/important-toggle.js';
 import {
   CHANGE_KINDS,
   TYPE_LABELS,
@@ -142,6 +146,22 @@ export interface DeviceDetailProps {
   errors?: FieldErrors | undefined;
   error?: string | undefined;
   notice?: string | undefined;
+  /** The monitoring section: status, levels and charts of the chosen period. */
+  metrics?: DeviceMetricsProps | undefined;
+  /** The device's raised alerts (the card shows only when there are some). */
+  alerts?: ActiveAlertRow[] | undefined;
+  /** The service checks section. */
+  checks?: DeviceChecksProps | undefined;
+  /** Per ifIndex: whether the interface is important (alerts when it goes down) and why. */
+  importance?: Record<string, InterfaceImportance> | undefined;
+  /** Operators and admins may mark interfaces important. */
+  canMarkInterfaces?: boolean | undefined;
+}
+
+export interface InterfaceImportance {
+  important: boolean;
+  reason: string;
+  detail?: string | undefined;
 }
 
 function Fact(props: { label: string; children?: Child; when: unknown }) {
@@ -331,6 +351,11 @@ export function DeviceDetailPage(p: DeviceDetailProps) {
           <Time iso={d.lastSeen} timezone={p.timezone} />.
         </Notice>
       ) : null}
+      {p.alerts?.length ? (
+        <ActiveAlerts alerts={p.alerts} timezone={p.timezone} title="Alerts" hideDevice />
+      ) : null}
+      {p.metrics ? <DeviceMetricsSection {...p.metrics} /> : null}
+      {p.checks ? <DeviceChecks {...p.checks} /> : null}
       <div class="grid two spaced">
         <section class="card" id="overview">
           <h2>Overview</h2>
@@ -460,6 +485,7 @@ export function DeviceDetailPage(p: DeviceDetailProps) {
                 <th>Speed</th>
                 <th>MAC</th>
                 <th>Status</th>
+                {p.importance ? <th>Alerts when down</th> : null}
               </tr>
             </thead>
             <tbody>
@@ -479,6 +505,19 @@ export function DeviceDetailPage(p: DeviceDetailProps) {
                   <td class="nowrap">
                     <OperStatus admin={i.adminUp} oper={i.operStatus} />
                   </td>
+                  {p.importance ? (
+                    <td>
+                      <ImportantToggle
+                        deviceId={d.id}
+                        ifIndex={String(i.index)}
+                        important={p.importance[String(i.index)]?.important ?? false}
+                        reason={p.importance[String(i.index)]?.reason ?? 'none'}
+                        detail={p.importance[String(i.index)]?.detail}
+                        csrfToken={p.csrfToken}
+                        canChange={p.canMarkInterfaces ?? false}
+                      />
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
