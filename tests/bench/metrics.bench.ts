@@ -293,6 +293,7 @@ async function main(): Promise<void> {
       for await (const [, v] of plain.iterator({ gte: `${id}!`, lt: `${id}!~` }))
         n += v.length > 0 ? 1 : 0;
       base.push(performance.now() - t0);
+      if (n !== 30 * 1440) throw new Error(`baseline read ${n} samples`);
     }
     await plain.close();
     await rm(bdir, { recursive: true, force: true });
