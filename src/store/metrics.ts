@@ -148,6 +148,22 @@ export class MetricsStore {
     this.sealedNow = ((await this.meta.get(SEALED_KEY)) as Sealed | undefined) ?? {};
     for await (const [, v] of this.meta.iterator(prefixRange('index')))
       this.indexes.set((v as SeriesIndex).deviceId, v as SeriesIndex);
+    // The latest values come back from each device's newest open row, so that the dashboard is
+    // not empty for the first minute after a restart.
+    for (const idx of this.indexes.values()) {
+      for (const source of new Set(idx.cols.map((c) => c.source))) {
+        for await (const [k, v] of this.data.iterator({
+          ...prefixRange('w', idx.deviceId, source),
+          reverse: true,
+          limit: 1,
+        })) {
+          const sec = Number(k.slice(k.lastIndexOf('!') + 1));
+          let m = this.latestValues.get(idx.deviceId);
+          if (!m) this.latestValues.set(idx.deviceId, (m = new Map()));
+          for (const [c, val] of decodeRow(v)) m.set(c, { t: sec, v: quantize(val) });
+        }
+      }
+    }
     this.loaded = true;
   }
 

@@ -203,6 +203,8 @@ describe('metrics store (real LevelDB)', () => {
     expect(await env.store.metrics.recount()).toEqual(env.store.metrics.usage());
     const { metrics } = await env.reopen();
     expect(metrics.list('d0').length).toBe(3);
+    // The latest values are back after a restart (from the newest open row).
+    expect(metrics.list('d0').find((s) => s.metric === 'if.in_bps')?.last?.value).toBe(1000 + 179);
   });
 
   it('survives kill -9 in the middle of writing: the store opens and the usage is exact', async () => {

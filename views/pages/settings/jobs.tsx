@@ -46,6 +46,8 @@ export function JobsPage(
         hx-headers={JSON.stringify({ 'X-Caretaker-Poll': '1' })}
         hx-select="#jobs"
         hx-swap="outerHTML"
+        // The job links inside are ordinary (boosted) page loads: they must not inherit the poll.
+        hx-disinherit="*"
       >
         <h2>Background jobs</h2>
         <div class="table-scroll">
