@@ -11,6 +11,7 @@ import {
   alertKey,
   clearAllOf,
   evaluate,
+  isServiceRule,
   type Alert,
   type DeviceAlertState,
 } from './rule-engine.js';
@@ -190,6 +191,20 @@ export class AlertService {
 
   async active(): Promise<ActiveAlert[]> {
     return (await this.deps.store.alerts.list()).flatMap(activeOf).sort(byWorst);
+  }
+
+  /**
+   * Devices with a raised or pending alert of a service-check rule. The monitor asks after each
+   * services cycle, so that a device whose last check was removed or disabled (and so reports no
+   * check at all) still gets the observation that closes those alerts.
+   */
+  async devicesWithServiceAlerts(): Promise<string[]> {
+    const [snapshot, states] = await Promise.all([
+      this.deps.rules.snapshot(),
+      this.deps.store.alerts.list(),
+    ]);
+    const ids = new Set(snapshot.rules.filter(isServiceRule).map((r) => r.id));
+    return states.filter((s) => s.entries.some((e) => ids.has(e.ruleId))).map((s) => s.deviceId);
   }
 
   async activeFor(deviceId: string): Promise<ActiveAlert[]> {

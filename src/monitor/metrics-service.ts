@@ -65,7 +65,10 @@ export class MetricsService {
 
   constructor(
     private readonly deps: { store: Store; clock: Clock; logger: Logger; policy: MetricsPolicy },
-  ) {}
+  ) {
+    // Sealing and rollups ask for room like poll cycles do: the quota holds during upkeep too.
+    deps.store.metrics.room = (bytes, drop) => this.makeRoom(bytes, drop);
+  }
 
   get suspended(): string | undefined {
     return this.suspendedReason;
@@ -117,43 +120,53 @@ export class MetricsService {
     }
   }
 
-  /** Frees the oldest windows of the finest tier until `bytes` fit in the quota. */
+  /**
+   * Frees the oldest windows until `bytes` fit in the quota. Open rows cannot be evicted: when
+   * they alone leave no room, the write is refused before anything is deleted.
+   */
   private async makeRoom(
     bytes: number,
     drop: WindowDropper = (n, w) => this.deps.store.metrics.dropWindow(n, w),
   ): Promise<boolean> {
     const m = this.deps.store.metrics;
     const quota = this.deps.policy.quotaBytes;
-    while (m.totalBytes() + bytes > quota) {
-      if (!(await this.evictOldest(drop))) {
-        this.deps.logger.warn(
-          { component: 'metrics', bytes, used: m.totalBytes(), quota },
-          'metrics quota full and nothing left to evict: cycle not stored',
-        );
-        return false;
-      }
+    if (m.usage().rows + bytes > quota) {
+      this.deps.logger.warn(
+        { component: 'metrics', bytes, rows: m.usage().rows, quota },
+        'metrics quota too small for even one hour of polls: not stored',
+      );
+      return false;
     }
+    while (m.totalBytes() + bytes > quota) if (!(await this.evictOldest(drop))) return false;
     return true;
   }
 
+  /**
+   * Drops one window: the oldest that a coarser tier already summarises (finest tier first), and
+   * only when there is none, the oldest of the finest tier that has any.
+   */
   private async evictOldest(drop: WindowDropper): Promise<boolean> {
     const m = this.deps.store.metrics;
+    const sealed = m.sealed();
+    let fallback: [TierName, number] | undefined;
     for (const t of TIERS) {
       const [oldest] = await m.windows(t.name);
       if (!oldest) continue;
-      const freed = await drop(t.name, oldest[0]);
-      this.deps.logger.info(
-        {
-          component: 'metrics',
-          tier: t.name,
-          window: new Date(oldest[0] * 1000).toISOString(),
-          freed,
-        },
-        'quota: dropped the oldest window',
-      );
-      return true;
+      fallback ??= [t.name, oldest[0]];
+      const coarser = TIERS[TIERS.indexOf(t) + 1];
+      if (coarser && (sealed[coarser.name] ?? -Infinity) < oldest[0] + t.windowS) continue;
+      return this.evict(drop, t.name, oldest[0]);
     }
-    return false;
+    return fallback ? this.evict(drop, ...fallback) : false;
+  }
+
+  private async evict(drop: WindowDropper, name: TierName, w: number): Promise<boolean> {
+    const freed = await drop(name, w);
+    this.deps.logger.info(
+      { component: 'metrics', tier: name, window: new Date(w * 1000).toISOString(), freed },
+      'quota: dropped the oldest window',
+    );
+    return true;
   }
 
   /**
@@ -162,7 +175,13 @@ export class MetricsService {
    */
   async maintain(signal: AbortSignal): Promise<string> {
     const m = this.deps.store.metrics;
-    const nowS = Math.floor(this.deps.clock.now() / 1000);
+    const damagedBefore = m.damaged;
+    // Upkeep never runs ahead of the data: a clock set years ahead for one run must not expire
+    // everything or move the rollup watermarks into the future.
+    const clockS = Math.floor(this.deps.clock.now() / 1000);
+    const newest = m.newest();
+    // (The two minutes match the sealing grace below: the newest hour is never sealed early.)
+    const nowS = newest > 0 ? Math.min(clockS, newest + 120) : clockS;
     // Polls that started just before the hour still write into it: leave two minutes' grace.
     const hours = await m.sealRaw(nowS - 120, signal);
     const rolled: string[] = [];
@@ -185,6 +204,11 @@ export class MetricsService {
       }
     }
     await this.makeRoom(0);
+    if (m.damaged > damagedBefore)
+      this.deps.logger.error(
+        { component: 'metrics', damaged: m.damaged - damagedBefore },
+        'damaged metric chunks were read as gaps',
+      );
     return `sealed ${hours} device-hours; rolled up ${rolled.join(', ') || 'nothing new'}; expired ${expired} windows; ${Math.round(m.totalBytes() / 1024)} KiB stored`;
   }
 
@@ -257,7 +281,10 @@ export class MetricsService {
     // A tier finer than the asked step is fine; a coarser one only when the finer is gone.
     while (opts.stepS && t.stepS > opts.stepS && finer(t) && fromS >= nowS - finer(t)!.retentionS)
       t = finer(t)!;
-    const stored = await this.deps.store.metrics.read(deviceId, col, t.name, fromS, toS);
+    // Nothing is kept beyond a tier's retention: do not walk windows that cannot exist.
+    const lo = Math.max(fromS, nowS - t.retentionS - t.windowS, 0);
+    const hi = Math.min(toS, nowS + 3_600);
+    const stored = lo < hi ? await this.deps.store.metrics.read(deviceId, col, t.name, lo, hi) : [];
     const stepS = Math.max(opts.stepS ?? 0, t.stepS || poll);
     const points =
       stepS > (t.stepS || 0) && opts.stepS ? rebucket(stored, stepS) : toPoints(stored);

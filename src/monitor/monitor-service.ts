@@ -11,6 +11,7 @@ import type { SnmpCredential } from '../snmp/types.js';
 import { openSnmp } from '../snmp/session.js';
 import { AppError, describeError } from '../core/errors.js';
 import { deadline } from '../lib/deadline.js';
+import { Mutex } from '../lib/mutex.js';
 import { probeMany, probeTarget } from './ping.js';
 import { applyProbe, parseReachState, reachSamples, type ReachState } from './reachability.js';
 import { buildPollPlan } from './poll-plan.js';
@@ -30,6 +31,15 @@ import type { Sample } from './types.js';
 const VARBINDS_PER_GET = 40;
 /** Storage fill forecasts are recomputed this often (they read a week of history). */
 const FORECAST_EVERY_MS = 3_600_000;
+
+/** What one cycle learnt about one device, written when the cycle commits. */
+interface DeviceOutcome {
+  deviceId: string;
+  /** This cycle's part of the device's monitor-state record, merged into the current one. */
+  state?: (current: MonitorStateRecord) => MonitorStateRecord;
+  entry?: MetricsEntry;
+  observation?: DeviceObservation;
+}
 
 export interface DeviceLiveStatus {
   reach: ReachState['status'];
@@ -53,7 +63,12 @@ export class MonitorService {
     string,
     { at: number; items: Array<{ instance: string; daysToFull: number }> }
   >();
-  private states: Map<string, MonitorStateRecord> | undefined;
+  private states: Promise<Map<string, MonitorStateRecord>> | undefined;
+  /**
+   * Held while a cycle writes its results and while a deleted device is forgotten, so that a
+   * cycle still measuring a device that is deleted meanwhile cannot write it back afterwards.
+   */
+  private readonly commitLock = new Mutex();
 
   constructor(
     private readonly deps: {
@@ -68,11 +83,15 @@ export class MonitorService {
     },
   ) {}
 
-  private async stateMap(): Promise<Map<string, MonitorStateRecord>> {
-    if (!this.states) {
-      const all = await this.deps.store.monitorState.all();
-      this.states = new Map(all.map((r) => [r.deviceId, r]));
-    }
+  /** The monitor-state records, loaded once (every caller shares the same map). */
+  private stateMap(): Promise<Map<string, MonitorStateRecord>> {
+    this.states ??= this.deps.store.monitorState.all().then(
+      (all) => new Map(all.map((r) => [r.deviceId, r])),
+      (err: unknown) => {
+        this.states = undefined;
+        throw err;
+      },
+    );
     return this.states;
   }
 
@@ -101,14 +120,63 @@ export class MonitorService {
     return out;
   }
 
-  /** A device was deleted: forget what the monitor kept about it. */
+  /**
+   * A device was deleted (it is already gone from the inventory): forget what the monitor kept
+   * about it. A cycle committing later sees the device missing and drops its results.
+   */
   async forgetDevice(deviceId: string): Promise<void> {
+    const states = await this.stateMap();
+    await this.commitLock.run(async () => {
+      this.dropMemory(states, deviceId);
+      await this.deps.store.write([this.deps.store.monitorState.delOp(deviceId)]);
+      await this.deps.store.metrics.forgetDevice(deviceId);
+    });
+  }
+
+  private dropMemory(states: Map<string, MonitorStateRecord>, deviceId: string): void {
     this.polls.delete(deviceId);
     this.caps.delete(deviceId);
     this.forecasts.delete(deviceId);
-    (await this.stateMap()).delete(deviceId);
-    await this.deps.store.write([this.deps.store.monitorState.delOp(deviceId)]);
-    await this.deps.store.metrics.forgetDevice(deviceId);
+    states.delete(deviceId);
+  }
+
+  /**
+   * Writes a cycle's results: each device's part of its monitor-state record (merged into the
+   * record as it is now, so a reachability cycle and a poll cycle running side by side never
+   * overwrite each other's part), then the samples; then evaluates the observations. Devices
+   * deleted while the cycle ran are left out, under the same lock as forgetDevice.
+   */
+  private async commitCycle(outcomes: readonly DeviceOutcome[]): Promise<void> {
+    const { store } = this.deps;
+    const states = await this.stateMap();
+    const observations = await this.commitLock.run(async () => {
+      const ids = [...new Set(outcomes.map((o) => o.deviceId))];
+      const found = await store.devices.byId.getMany(ids);
+      const exists = new Set(ids.filter((_, n) => found[n] !== undefined));
+      const ops: BatchOp[] = [];
+      const records = new Map<string, MonitorStateRecord>();
+      const entries: MetricsEntry[] = [];
+      const kept: DeviceObservation[] = [];
+      for (const o of outcomes) {
+        if (!exists.has(o.deviceId)) {
+          this.dropMemory(states, o.deviceId);
+          continue;
+        }
+        if (o.state) {
+          const current = records.get(o.deviceId) ??
+            states.get(o.deviceId) ?? { deviceId: o.deviceId, reach: undefined };
+          records.set(o.deviceId, o.state(current));
+        }
+        if (o.entry) entries.push(o.entry);
+        if (o.observation) kept.push(o.observation);
+      }
+      for (const rec of records.values()) ops.push(store.monitorState.putOp(rec));
+      if (ops.length) await store.write(ops);
+      for (const [id, rec] of records) states.set(id, rec);
+      if (entries.length) await this.deps.metrics.write(entries);
+      return kept;
+    });
+    await this.deps.alerts.evaluateAll(observations);
   }
 
   // ---- reachability -------------------------------------------------------------------------
@@ -126,45 +194,38 @@ export class MonitorService {
     });
     const at = clock.now();
     const states = await this.stateMap();
-    const entries: MetricsEntry[] = [];
-    const observations: DeviceObservation[] = [];
-    const ops: BatchOp[] = [];
+    const outcomes: DeviceOutcome[] = [];
     let up = 0;
     for (const d of devices) {
       const r = report.results.get(d.ip);
       if (!r) continue;
-      const prev = states.get(d.id);
+      if (r.up) up += 1;
+      // Only reach cycles change the reach part, and they never overlap: it is current here.
       const { state } = applyProbe(
-        parseReachState(prev?.reach),
+        parseReachState(states.get(d.id)?.reach),
         { up: r.up, at, rttMs: r.rttMs },
         config.monitor,
       );
-      if (r.up) up += 1;
-      const rec: MonitorStateRecord = {
-        ...(prev ?? { deviceId: d.id }),
-        deviceId: d.id,
-        reach: state,
-        lastProbe: {
-          at: new Date(at).toISOString(),
-          up: r.up,
-          method: r.method,
-          ...(r.rttMs !== undefined ? { rttMs: r.rttMs } : {}),
-        },
+      const lastProbe: MonitorStateRecord['lastProbe'] = {
+        at: new Date(at).toISOString(),
+        up: r.up,
+        method: r.method,
+        ...(r.rttMs !== undefined ? { rttMs: r.rttMs } : {}),
       };
-      states.set(d.id, rec);
-      ops.push(store.monitorState.putOp(rec));
       const samples = reachSamples(r);
-      entries.push({ deviceId: d.id, source: 'reach', at, samples });
-      observations.push({
-        ...this.base(d, at),
-        reach: state.status,
-        samples,
-        covers: { snmp: false, services: false },
+      outcomes.push({
+        deviceId: d.id,
+        state: (current) => ({ ...current, reach: state, lastProbe }),
+        entry: { deviceId: d.id, source: 'reach', at, samples },
+        observation: {
+          ...this.base(d, at),
+          reach: state.status,
+          samples,
+          covers: { snmp: false, services: false },
+        },
       });
     }
-    await store.write(ops);
-    await this.deps.metrics.write(entries);
-    await this.deps.alerts.evaluateAll(observations);
+    await this.commitCycle(outcomes);
     const note = report.icmpError ? ` (ICMP unavailable: ${report.icmpError.message})` : '';
     return `${up} of ${devices.length} devices answered${note}`;
   }
@@ -176,10 +237,7 @@ export class MonitorService {
     const devices = (await store.devices.list()).filter((d) => d.snmp.ok && d.snmp.credentialId);
     if (devices.length === 0) return 'no devices answer SNMP yet';
     const creds = new Map((await this.deps.credentials.unsealedAll()).map((c) => [c.id, c.cred]));
-    const entries: MetricsEntry[] = [];
-    const observations: DeviceObservation[] = [];
-    const states = await this.stateMap();
-    const ops: BatchOp[] = [];
+    const outcomes: DeviceOutcome[] = [];
     let ok = 0;
     let next = 0;
     const worker = async () => {
@@ -187,12 +245,14 @@ export class MonitorService {
         const d = devices[next++]!;
         const cred = creds.get(d.snmp.credentialId!);
         const result = cred ? await this.pollOne(d, cred, signal) : this.noCredential(d);
-        const prev = states.get(d.id) ?? { deviceId: d.id, reach: undefined };
-        const rec: MonitorStateRecord = { ...prev, snmp: result.state };
-        states.set(d.id, rec);
-        ops.push(store.monitorState.putOp(rec));
-        if (result.entry) entries.push(result.entry);
-        observations.push(result.observation);
+        // Only the SNMP part: the reach part may have moved on while this cycle ran.
+        const snmp = result.state;
+        outcomes.push({
+          deviceId: d.id,
+          state: (current) => ({ ...current, snmp }),
+          ...(result.entry ? { entry: result.entry } : {}),
+          observation: result.observation,
+        });
         if (result.state.ok) ok += 1;
       }
     };
@@ -200,9 +260,7 @@ export class MonitorService {
       Array.from({ length: Math.min(config.monitor.pollConcurrency, devices.length) }, worker),
     );
     signal.throwIfAborted();
-    await store.write(ops);
-    await this.deps.metrics.write(entries);
-    await this.deps.alerts.evaluateAll(observations);
+    await this.commitCycle(outcomes);
     return `${ok} of ${devices.length} devices polled`;
   }
 
@@ -225,27 +283,31 @@ export class MonitorService {
   private async pollOne(d: DeviceRecord, cred: SnmpCredential, parent: AbortSignal) {
     const { config, clock, store, logger } = this.deps;
     const at = clock.now();
-    const budget = deadline(
-      parent,
-      config.monitor.perDevicePollBudgetMs,
-      () =>
-        new AppError(
-          'POLL_BUDGET',
-          `Polling took longer than ${config.monitor.perDevicePollBudgetMs / 1000} s and was cut off.`,
-          { kind: 'transient' },
-        ),
-    );
-    const client = openSnmp(
-      {
-        address: d.ip,
-        port: config.discovery.snmpPort,
-        timeoutMs: config.monitor.pollTimeoutMs,
-        retries: config.monitor.pollRetries,
-      },
-      cred,
-      budget.signal,
-    );
+    // Declared out here for `finally`, created in `try`: a synchronous throw (a bad address or
+    // credential refused by the SNMP library) fails this device, not the cycle.
+    let budget: ReturnType<typeof deadline> | undefined;
+    let client: ReturnType<typeof openSnmp> | undefined;
     try {
+      budget = deadline(
+        parent,
+        config.monitor.perDevicePollBudgetMs,
+        () =>
+          new AppError(
+            'POLL_BUDGET',
+            `Polling took longer than ${config.monitor.perDevicePollBudgetMs / 1000} s and was cut off.`,
+            { kind: 'transient' },
+          ),
+      );
+      client = openSnmp(
+        {
+          address: d.ip,
+          port: config.discovery.snmpPort,
+          timeoutMs: config.monitor.pollTimeoutMs,
+          retries: config.monitor.pollRetries,
+        },
+        cred,
+        budget.signal,
+      );
       const interfaces = await store.devices.interfacesOf(d.id);
       const plan = buildPollPlan(interfaces, this.caps.get(d.id));
       const raw = await pollSnmp(client, plan, {
@@ -301,8 +363,8 @@ export class MonitorService {
         observation: { ...this.base(d, at), samples: [], covers: { snmp: false, services: false } },
       };
     } finally {
-      budget.clear();
-      client.close();
+      budget?.clear();
+      client?.close();
     }
   }
 
@@ -335,16 +397,21 @@ export class MonitorService {
   async serviceCycle(signal: AbortSignal): Promise<string> {
     const { store, clock } = this.deps;
     const summary = await this.deps.checks.runAll(signal);
-    if (summary.ran === 0) return 'no service checks configured';
     const at = clock.now();
+    const ran = new Set(summary.samples.map((s) => s.deviceId));
+    // A device whose checks were all removed or disabled reports none: without an observation
+    // saying so its check alerts would stay raised forever. The engine closes them as gone.
+    const orphaned = (await this.deps.alerts.devicesWithServiceAlerts()).filter(
+      (id) => !ran.has(id),
+    );
+    if (summary.ran === 0 && orphaned.length === 0) return 'no service checks configured';
     const devices = new Map(
-      (await store.devices.byId.getMany(summary.samples.map((s) => s.deviceId)))
+      (await store.devices.byId.getMany([...ran, ...orphaned]))
         .filter((d): d is DeviceRecord => d !== undefined)
         .map((d) => [d.id, d]),
     );
     const names = new Map((await this.deps.checks.list()).map((c) => [c.id, c.name]));
-    const entries: MetricsEntry[] = [];
-    const observations: DeviceObservation[] = [];
+    const outcomes: DeviceOutcome[] = [];
     for (const s of summary.samples) {
       const d = devices.get(s.deviceId);
       if (!d) continue;
@@ -353,18 +420,29 @@ export class MonitorService {
         const n = names.get(x.instance);
         if (n) labels[`${x.metric}|${x.instance}`] = n;
       }
-      entries.push({ deviceId: d.id, source: 'svc', at, samples: s.samples, labels });
-      observations.push({
-        ...this.base(d, at),
-        samples: s.samples,
-        labels: Object.fromEntries(
-          s.samples.map((x) => [`svc:${x.instance}`, names.get(x.instance) ?? x.instance]),
-        ),
-        covers: { snmp: false, services: true },
+      outcomes.push({
+        deviceId: d.id,
+        entry: { deviceId: d.id, source: 'svc', at, samples: s.samples, labels },
+        observation: {
+          ...this.base(d, at),
+          samples: s.samples,
+          labels: Object.fromEntries(
+            s.samples.map((x) => [`svc:${x.instance}`, names.get(x.instance) ?? x.instance]),
+          ),
+          covers: { snmp: false, services: true },
+        },
       });
     }
-    await this.deps.metrics.write(entries);
-    await this.deps.alerts.evaluateAll(observations);
+    for (const id of orphaned) {
+      const d = devices.get(id);
+      if (d)
+        outcomes.push({
+          deviceId: id,
+          observation: { ...this.base(d, at), covers: { snmp: false, services: true } },
+        });
+    }
+    await this.commitCycle(outcomes);
+    if (summary.ran === 0) return 'no service checks configured';
     return `${summary.ran - summary.failed} of ${summary.ran} checks passed`;
   }
 

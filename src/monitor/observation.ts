@@ -28,7 +28,10 @@ export interface DeviceObservation {
   deviceName: string;
   /** DeviceRecord.type: 'switch', 'router', 'server', 'nas', 'printer', 'ups', … */
   deviceType: string;
-  /** When it was measured, in ms. An observation older than the last one evaluated is ignored. */
+  /**
+   * When it was measured, in ms. For each part it covers, an observation older than the last one
+   * evaluated for that part is ignored (the reach, SNMP and service jobs finish in any order).
+   */
   at: number;
   /** Left out when this cycle did not check reachability (device-down alerts stay as they are). */
   reach?: 'up' | 'down' | 'flapping' | 'unknown';

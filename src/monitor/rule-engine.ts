@@ -76,13 +76,23 @@ export interface AlertState {
   updatedAt: number;
 }
 
+/** A part of a device that observations speak for, each from its own job. */
+export type ObservationSource = 'reach' | 'snmp' | 'services';
+
 /** The engine's memory of one device. */
 export interface DeviceAlertState {
   deviceId: string;
   deviceName: string;
   deviceType: string;
-  /** The newest observation evaluated (ms): older ones arriving late are ignored. */
+  /** The newest observation evaluated (ms), whatever it covered. */
   lastObsAt: number;
+  /**
+   * The newest observation evaluated per source (ms): an observation arriving after a newer one
+   * of the same source is ignored for that source. The sources are separate jobs that finish in
+   * any order (a ping ends before the SNMP poll that started with it), so one shared time would
+   * drop every poll. Left out in states stored before it existed (see sourceTimes).
+   */
+  sourceAt?: Partial<Record<ObservationSource, number>>;
   entries: AlertState[];
 }
 
@@ -105,6 +115,8 @@ export interface EvaluateResult {
 export function alertKey(a: { ruleId: string; deviceId: string; instance: string }): string {
   return `${a.ruleId}/${a.deviceId}/${a.instance}`;
 }
+
+const SOURCES: readonly ObservationSource[] = ['reach', 'snmp', 'services'];
 
 const INTERFACE_DOWN = new Set(['down', 'lowerLayerDown', 'notPresent']);
 
@@ -129,11 +141,29 @@ function compare(v: number, op: Rule['op'], level: number): boolean {
   return op === '>' ? v > level : op === '<' ? v < level : v === level;
 }
 
-function ruleSource(rule: Rule): 'reach' | 'snmp' | 'services' {
+function ruleSource(rule: Rule): ObservationSource {
   if (rule.kind === 'device-down' || rule.kind === 'device-flapping') return 'reach';
   if (rule.kind !== 'threshold') return 'snmp';
   const s = metricSource(rule.metrics?.[0] ?? '');
   return s === 'other' ? 'snmp' : s;
+}
+
+/** Whether the rule's alerts come from the service checks (so only a services cycle clears them). */
+export function isServiceRule(rule: Rule): boolean {
+  return ruleSource(rule) === 'services';
+}
+
+/**
+ * The newest observation time per source of a state. A state stored before per-source times were
+ * kept has only `lastObsAt`: every source starts from it, which may ignore one late observation of
+ * a source once, never more (its own time then moves on).
+ */
+export function sourceTimes(
+  state: DeviceAlertState | undefined,
+): Partial<Record<ObservationSource, number>> {
+  if (!state) return {};
+  if (state.sourceAt) return state.sourceAt;
+  return { reach: state.lastObsAt, snmp: state.lastObsAt, services: state.lastObsAt };
 }
 
 // ---- words ---------------------------------------------------------------------------------
@@ -409,15 +439,26 @@ export function evaluate(
   now: number,
   ctx: EvaluateContext = {},
 ): EvaluateResult {
-  if (state && obs.at < state.lastObsAt) return { raise: [], clear: [], state };
-  const index = overrides instanceof OverrideIndex ? overrides : new OverrideIndex(overrides);
   const cover = coverageOf(obs);
-  const reachCovered = obs.reach !== undefined && obs.reach !== 'unknown';
+  const times = sourceTimes(state);
+  const claimed: Record<ObservationSource, boolean> = {
+    reach: obs.reach !== undefined && obs.reach !== 'unknown',
+    snmp: cover.snmp,
+    services: cover.services,
+  };
+  // A source already observed more recently learns nothing from this one: it is left as if this
+  // observation did not cover it. Only an observation late for everything it covers is dropped.
+  const live = { ...claimed };
+  for (const src of SOURCES) if (live[src] && obs.at < (times[src] ?? -Infinity)) live[src] = false;
+  if (state && SOURCES.some((src) => claimed[src]) && !SOURCES.some((src) => live[src]))
+    return { raise: [], clear: [], state };
+  const index = overrides instanceof OverrideIndex ? overrides : new OverrideIndex(overrides);
+  const rebooted = live.snmp && obs.rebooted === true;
   const prevEntries = state?.entries ?? [];
   const downRules = new Set(rules.filter((r) => r.kind === 'device-down').map((r) => r.id));
-  const down =
-    obs.reach === 'down' ||
-    (!reachCovered && prevEntries.some((e) => downRules.has(e.ruleId) && e.firing));
+  const down = live.reach
+    ? obs.reach === 'down'
+    : prevEntries.some((e) => downRules.has(e.ruleId) && e.firing);
   const important = (i: ObservedInterface) =>
     ctx.important ? ctx.important.has(i.ifIndex) : isImportant(i, [], {});
 
@@ -463,7 +504,7 @@ export function evaluate(
     if (rule.kind === 'reboot') {
       for (const e of old) {
         const since = e.lastEventAt ?? e.raisedAt ?? now;
-        if (e.firing && !obs.rebooted && now - since >= (eff.clearAfterS ?? 3600) * 1000) {
+        if (e.firing && !rebooted && now - since >= (eff.clearAfterS ?? 3600) * 1000) {
           clear.push(
             alertOf(e, clearMessage(rule, obs, e, 'expired', undefined), { reason: 'expired' }),
           );
@@ -473,9 +514,7 @@ export function evaluate(
     }
 
     const source = ruleSource(rule);
-    const covered =
-      source === 'reach' ? reachCovered : source === 'snmp' ? cover.snmp : cover.services;
-    if (!covered) {
+    if (!live[source]) {
       next.push(...prev.values());
       continue;
     }
@@ -501,7 +540,7 @@ export function evaluate(
         readings = [
           {
             instance: '',
-            state: obs.rebooted ? 'bad' : e?.firing ? 'unknown' : 'ok',
+            state: rebooted ? 'bad' : e?.firing ? 'unknown' : 'ok',
           },
         ];
         break;
@@ -530,7 +569,7 @@ export function evaluate(
           ...e,
           ...(r.value !== undefined ? { value: r.value } : {}),
           updatedAt: now,
-          ...(rule.kind === 'reboot' && obs.rebooted ? { lastEventAt: now } : {}),
+          ...(rule.kind === 'reboot' && rebooted ? { lastEventAt: now } : {}),
         };
         if (
           r.worse &&
@@ -625,6 +664,8 @@ export function evaluate(
         );
   }
 
+  const sourceAt = { ...times };
+  for (const src of SOURCES) if (live[src]) sourceAt[src] = Math.max(obs.at, times[src] ?? obs.at);
   return {
     raise,
     clear,
@@ -633,6 +674,7 @@ export function evaluate(
       deviceName: obs.deviceName,
       deviceType: obs.deviceType,
       lastObsAt: Math.max(obs.at, state?.lastObsAt ?? 0),
+      sourceAt,
       entries: next,
     },
   };

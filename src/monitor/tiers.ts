@@ -22,7 +22,9 @@ const DAY = 86_400;
 
 export const TIERS: readonly Tier[] = [
   { name: 'raw', stepS: 0, windowS: 3_600, retentionS: 7 * DAY },
-  { name: '5m', stepS: 300, windowS: DAY, retentionS: 90 * DAY },
+  // Hourly 5-minute chunks: each sealed raw hour is summarised within the same upkeep run, so
+  // the quota can drop raw hours that are already summarised instead of unsummarised ones.
+  { name: '5m', stepS: 300, windowS: 3_600, retentionS: 90 * DAY },
   { name: '1h', stepS: 3_600, windowS: 30 * DAY, retentionS: 730 * DAY },
   { name: '1d', stepS: DAY, windowS: 360 * DAY, retentionS: 3_650 * DAY },
 ];

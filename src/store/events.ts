@@ -48,20 +48,18 @@ export class EventsStore {
   }): Promise<{ items: EventRecord[]; next?: string }> {
     const items: EventRecord[] = [];
     let scanned = 0;
-    let lastKey: string | undefined;
+    const maxScan = q.maxScan ?? 20_000;
     for await (const [k, e] of this.sub.iterator({ lt: q.before ?? HIGH, reverse: true })) {
-      lastKey = k;
-      if (++scanned > (q.maxScan ?? 20_000)) return { items, next: k };
-      if (q.deviceId && e.deviceId !== q.deviceId) continue;
-      if (q.kinds?.length && !q.kinds.includes(e.kind)) continue;
-      if (
-        q.minSeverity !== undefined &&
-        q.severityRank &&
-        q.severityRank(e.severity) < q.minSeverity
-      )
-        continue;
-      items.push(e);
-      if (items.length >= q.limit) return { items, next: lastKey };
+      scanned += 1;
+      const match =
+        (!q.deviceId || e.deviceId === q.deviceId) &&
+        (!q.kinds?.length || q.kinds.includes(e.kind)) &&
+        (q.minSeverity === undefined ||
+          !q.severityRank ||
+          q.severityRank(e.severity) >= q.minSeverity);
+      if (match) items.push(e);
+      // `next` is the last key examined: the following page starts just below it.
+      if (items.length >= q.limit || scanned >= maxScan) return { items, next: k };
     }
     return { items };
   }

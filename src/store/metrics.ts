@@ -74,6 +74,24 @@ type Sealed = Partial<Record<TierName, number>>;
 /** Deletes one stored window; given to code that runs while the store's write lock is held. */
 export type WindowDropper = (name: TierName, windowStartS: number) => Promise<number>;
 
+/**
+ * Asked before bytes are added (a poll cycle, a sealed hour, a rollup): may free space with
+ * `drop` (the lock is held) and answers whether the bytes may be written.
+ */
+export type RoomPolicy = (bytes: number, drop: WindowDropper) => Promise<boolean>;
+
+const ALWAYS_ROOM: RoomPolicy = async () => true;
+
+/** Decodes a stored chunk; a damaged one counts as missing data (a gap) instead of an error. */
+function tryDecode<T>(decode: () => T, onError: () => void): T | undefined {
+  try {
+    return decode();
+  } catch {
+    onError();
+    return undefined;
+  }
+}
+
 /** One poll's samples of one device. */
 export interface MetricsEntry {
   deviceId: string;
@@ -105,7 +123,7 @@ const colKey = (c: number) => c.toString(36).padStart(4, '0');
 
 function encodeRow(values: ReadonlyArray<[number, number]>): Uint8Array {
   const buf = Buffer.allocUnsafe(4 + values.length * 12);
-  let o = buf.writeUInt16LE(values.length, 0);
+  let o = buf.writeUInt32LE(values.length, 0);
   for (const [c, v] of values) {
     o = buf.writeUInt32LE(c, o);
     o = buf.writeDoubleLE(v, o);
@@ -115,9 +133,10 @@ function encodeRow(values: ReadonlyArray<[number, number]>): Uint8Array {
 
 function decodeRow(buf: Uint8Array): Map<number, number> {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const n = b.readUInt16LE(0);
   const out = new Map<number, number>();
-  for (let i = 0, o = 2; i < n && o + 12 <= b.length; i++, o += 12)
+  // A row too short to hold its count is damaged: it reads as empty (a gap), never as an error.
+  const n = b.length >= 4 ? b.readUInt32LE(0) : 0;
+  for (let i = 0, o = 4; i < n && o + 12 <= b.length; i++, o += 12)
     out.set(b.readUInt32LE(o), b.readDoubleLE(o + 4));
   return out;
 }
@@ -132,6 +151,13 @@ export class MetricsStore {
   private loaded = false;
   private readonly latestValues = new Map<string, Map<number, { t: number; v: number }>>();
   private readonly colCache = new WeakMap<SeriesIndex, Map<string, SeriesColumn>>();
+  /** The newest sample time written (seconds), to keep upkeep from running ahead of the data. */
+  private newestS = 0;
+  /** Damaged chunks met so far (read as gaps); the service logs when this grows. */
+  damaged = 0;
+  /** Asked before sealing or a rollup adds bytes (the quota); set by the metrics service. */
+  room: RoomPolicy = ALWAYS_ROOM;
+  private readonly dropLocked: WindowDropper = (n, w) => this.dropWindowLocked(n, w);
 
   constructor(private readonly db: Db) {
     this.data = db.sublevel<string, Uint8Array>('metrics', { valueEncoding: 'view' });
@@ -161,6 +187,7 @@ export class MetricsStore {
           let m = this.latestValues.get(idx.deviceId);
           if (!m) this.latestValues.set(idx.deviceId, (m = new Map()));
           for (const [c, val] of decodeRow(v)) m.set(c, { t: sec, v: quantize(val) });
+          this.newestS = Math.max(this.newestS, sec);
         }
       }
     }
@@ -174,6 +201,11 @@ export class MetricsStore {
   totalBytes(): number {
     const u = this.usageNow;
     return u.rows + u.raw + u['5m'] + u['1h'] + u['1d'];
+  }
+
+  /** The newest sample time known (seconds; 0 when none since start and no open rows). */
+  newest(): number {
+    return Math.max(this.newestS, this.sealedNow.raw ?? 0);
   }
 
   sealed(): Sealed {
@@ -194,10 +226,7 @@ export class MetricsStore {
    * Writes one poll cycle (many devices) as one batch. `room(bytes)` is asked first and may free
    * space (evict) or refuse; a refused cycle writes nothing and returns false.
    */
-  async writeCycle(
-    entries: readonly MetricsEntry[],
-    room: (bytes: number, drop: WindowDropper) => Promise<boolean>,
-  ): Promise<boolean> {
+  async writeCycle(entries: readonly MetricsEntry[], room: RoomPolicy): Promise<boolean> {
     await this.load();
     return this.lock.run(async () => {
       const ops: Op[] = [];
@@ -243,7 +272,19 @@ export class MetricsStore {
         bytes += k.length + row.byteLength;
       }
       if (ops.length === 0) return true;
-      if (!(await room(bytes, (n, w) => this.dropWindowLocked(n, w)))) return false;
+      // A row for the same device, source and second exists when the clock stepped back: merge
+      // into it and count its bytes once.
+      const existing = await this.data.getMany(ops.map((o) => o.key));
+      existing.forEach((old, i) => {
+        if (!old) return;
+        const op = ops[i] as { key: string; value: Uint8Array };
+        const merged = decodeRow(old);
+        for (const [c, v] of decodeRow(op.value)) merged.set(c, v);
+        const value = encodeRow([...merged]);
+        bytes += value.byteLength - op.value.byteLength - (op.key.length + old.byteLength);
+        op.value = value;
+      });
+      if (!(await room(bytes, this.dropLocked))) return false;
       for (const idx of changed.values())
         ops.push({ type: 'put', key: key('index', idx.deviceId), value: idx, meta: true });
       const usage = { ...this.usageNow, rows: this.usageNow.rows + bytes };
@@ -252,6 +293,7 @@ export class MetricsStore {
       this.usageNow = usage;
       for (const idx of changed.values()) this.indexes.set(idx.deviceId, idx);
       for (const [d, c, t, v] of latest) {
+        this.newestS = Math.max(this.newestS, t);
         let m = this.latestValues.get(d);
         if (!m) this.latestValues.set(d, (m = new Map()));
         m.set(c, { t, v });
@@ -341,20 +383,35 @@ export class MetricsStore {
     const tKey = key('c', 'raw', ts(hour), deviceId, `~${source}`);
     // Rows that arrive after their hour was sealed are merged into the existing chunk.
     const merged = new Map<number, Map<number, number>>();
+    const ops0: Op[] = [];
     let freedExisting = 0;
     const existingT = await this.data.get(tKey);
     if (existingT) {
-      const times = decodeTimes(existingT);
       freedExisting += tKey.length + existingT.byteLength;
+      const times =
+        tryDecode(
+          () => decodeTimes(existingT),
+          () => (this.damaged += 1),
+        ) ?? [];
       const keys = cols.map((c) => key('c', 'raw', ts(hour), deviceId, colKey(c.c)));
       const chunks = await this.data.getMany(keys);
       times.forEach((t) => merged.set(t, new Map()));
       chunks.forEach((buf, i) => {
         if (!buf) return;
+        // Every old chunk of the hour is rewritten (or dropped when damaged): all of it is freed.
         freedExisting += keys[i]!.length + buf.byteLength;
-        decodeValues(buf).forEach((v, j) => {
+        const values =
+          tryDecode(
+            () => decodeValues(buf),
+            () => (this.damaged += 1),
+          ) ?? [];
+        values.forEach((v, j) => {
           if (v !== null && j < times.length) merged.get(times[j]!)!.set(cols[i]!.c, v);
         });
+      });
+      // Damaged chunks that no longer match a column are deleted with the rewrite.
+      chunks.forEach((buf, i) => {
+        if (buf) ops0.push({ type: 'del', key: keys[i]! });
       });
     }
     let freedRows = 0;
@@ -366,7 +423,7 @@ export class MetricsStore {
       merged.set(sec, row);
     }
     const times = [...merged.keys()].sort((a, b) => a - b);
-    const ops: Op[] = rows.map(([k]) => ({ type: 'del' as const, key: k }));
+    const ops: Op[] = [...ops0, ...rows.map(([k]) => ({ type: 'del' as const, key: k }))];
     let added = 0;
     const put = (k: string, value: Uint8Array) => {
       ops.push({ type: 'put', key: k, value });
@@ -378,7 +435,8 @@ export class MetricsStore {
       if (values.every((v) => v === null)) continue;
       put(key('c', 'raw', ts(hour), deviceId, colKey(c.c)), encodeValues(values));
     }
-    await this.commitWithUsage(ops, 'raw', hour, added - freedExisting, -freedRows);
+    // Sealing shrinks the store (rows become compact chunks); it never waits for room.
+    await this.commitWithUsage(ops, 'raw', hour, added - freedExisting, -freedRows, true);
   }
 
   /**
@@ -391,28 +449,16 @@ export class MetricsStore {
     const src = finer(t)!;
     const srcSealed = this.sealedNow[src.name];
     if (srcSealed === undefined) return 0;
-    let w = this.sealedNow[name] ?? (await this.firstWindow(src, t));
-    if (w === undefined) return 0;
+    let w: number | undefined = this.sealedNow[name] ?? (await this.firstWindow(src, t));
     let done = 0;
-    while (w + t.windowS <= srcSealed) {
+    while (w !== undefined && w + t.windowS <= srcSealed) {
+      // Windows without any finer data are skipped at once (a box that was off for months).
+      const next = await this.firstWindow(src, t, w);
+      if (next === undefined || next + t.windowS > srcSealed) break;
+      w = next;
       for (const deviceId of this.devices()) {
         signal?.throwIfAborted();
-        const idx = this.indexes.get(deviceId);
-        if (!idx) continue;
-        const ops: Op[] = [];
-        let added = 0;
-        for (const c of idx.cols) {
-          if (c.first >= w + t.windowS) continue;
-          const points = await this.readStored(src, deviceId, c, w, w + t.windowS);
-          if (points.length === 0) continue;
-          const buckets = rollUp(t, w, points);
-          const k = key('c', name, ts(w), deviceId, colKey(c.c));
-          const value = encodeBuckets(buckets);
-          ops.push({ type: 'put', key: k, value });
-          added += k.length + value.byteLength;
-        }
-        if (ops.length > 0)
-          await this.lock.run(() => this.commitWithUsage(ops, name, w!, added, 0));
+        await this.rollUpDevice(t, src, deviceId, w);
       }
       w += t.windowS;
       await this.setSealed(name, w);
@@ -421,10 +467,41 @@ export class MetricsStore {
     return done;
   }
 
+  private async rollUpDevice(t: Tier, src: Tier, deviceId: string, w: number): Promise<void> {
+    const idx = this.indexes.get(deviceId);
+    if (!idx) return;
+    const puts: Array<{ key: string; value: Uint8Array }> = [];
+    for (const c of idx.cols) {
+      if (c.first >= w + t.windowS) continue;
+      const points = await this.readStored(src, deviceId, c, w, w + t.windowS);
+      if (points.length === 0) continue;
+      puts.push({
+        key: key('c', t.name, ts(w), deviceId, colKey(c.c)),
+        value: encodeBuckets(rollUp(t, w, points)),
+      });
+    }
+    if (puts.length === 0) return;
+    await this.lock.run(async () => {
+      // A window redone after an interrupted run replaces its chunks: count them once.
+      const old = await this.data.getMany(puts.map((p) => p.key));
+      let delta = 0;
+      puts.forEach((p, i) => {
+        delta +=
+          p.key.length + p.value.byteLength - (old[i] ? p.key.length + old[i].byteLength : 0);
+      });
+      const ops: Op[] = puts.map((p) => ({ type: 'put', key: p.key, value: p.value }));
+      await this.commitWithUsage(ops, t.name, w, delta, 0);
+    });
+  }
+
   /** The window of `t` holding the oldest data of tier `src`. */
-  private async firstWindow(src: Tier, t: Tier): Promise<number | undefined> {
+  private async firstWindow(src: Tier, t: Tier, from?: number): Promise<number | undefined> {
+    const range =
+      from === undefined
+        ? { gt: key('wsize', src.name) + '!' }
+        : { gte: key('wsize', src.name, ts(from)) };
     for await (const k of this.meta.keys({
-      gt: key('wsize', src.name) + '!',
+      ...range,
       lt: key('wsize', src.name) + '!' + HIGH,
       limit: 1,
     }))
@@ -451,19 +528,30 @@ export class MetricsStore {
   }
 
   private async dropWindowLocked(name: TierName, w: number): Promise<number> {
-    {
-      const prefix = key('c', name, ts(w)) + '!';
-      await this.data.clear({ gt: prefix, lt: prefix + HIGH });
-      const sizeKey = key('wsize', name, ts(w));
-      const bytes = ((await this.meta.get(sizeKey)) as number | undefined) ?? 0;
+    const prefix = key('c', name, ts(w)) + '!';
+    const sizeKey = key('wsize', name, ts(w));
+    let left = ((await this.meta.get(sizeKey)) as number | undefined) ?? 0;
+    let freed = 0;
+    // Each batch deletes some chunks and subtracts exactly their bytes: a crash in between
+    // leaves a smaller window whose size is still right.
+    for (;;) {
+      const batch = await this.data.iterator({ gt: prefix, lt: prefix + HIGH, limit: 2000 }).all();
+      if (batch.length === 0) break;
+      let bytes = 0;
+      const ops: Op[] = batch.map(([k, v]) => {
+        bytes += k.length + v.byteLength;
+        return { type: 'del', key: k };
+      });
+      left = Math.max(0, left - bytes);
       const usage = { ...this.usageNow, [name]: Math.max(0, this.usageNow[name] - bytes) };
-      await this.commit([
-        { type: 'del', key: sizeKey, meta: true },
-        { type: 'put', key: USAGE_KEY, value: usage, meta: true },
-      ]);
+      ops.push({ type: 'put', key: sizeKey, value: left, meta: true });
+      ops.push({ type: 'put', key: USAGE_KEY, value: usage, meta: true });
+      await this.commit(ops);
       this.usageNow = usage;
-      return bytes;
+      freed += bytes;
     }
+    await this.commit([{ type: 'del', key: sizeKey, meta: true }]);
+    return freed;
   }
 
   // ---- reading ----------------------------------------------------------------------------
@@ -518,7 +606,12 @@ export class MetricsStore {
     const out: StoredPoint[] = [];
     chunks.forEach((buf, i) => {
       if (!buf) return;
-      decodeBuckets(buf).forEach((b, j) => {
+      const buckets =
+        tryDecode(
+          () => decodeBuckets(buf),
+          () => (this.damaged += 1),
+        ) ?? [];
+      buckets.forEach((b, j) => {
         const bt = wins[i]! + j * t.stepS;
         if (b && bt >= fromS && bt < toS) out.push({ t: bt, b });
       });
@@ -541,32 +634,41 @@ export class MetricsStore {
       key('c', 'raw', ts(w), deviceId, `~${col.source}`),
       key('c', 'raw', ts(w), deviceId, colKey(col.c)),
     ]);
+    // Rows first, then chunks: a seal committing in between moves samples from rows to chunks,
+    // so they are read twice (deduplicated below by time) but never missed.
+    const byTime = new Map<number, StoredPoint>();
+    if (withRows) {
+      const range = {
+        gte: key('w', deviceId, col.source, ts(Math.max(0, fromS))),
+        lt: key('w', deviceId, col.source, ts(Math.max(0, toS))),
+      };
+      for await (const [k, v] of this.data.iterator(range)) {
+        const val = decodeRow(v).get(col.c);
+        const t = Number(k.slice(k.lastIndexOf('!') + 1));
+        if (val !== undefined) byTime.set(t, { t, b: sampleBucket(quantize(val)) });
+      }
+    }
     const chunks = await this.data.getMany(keys);
-    const out: StoredPoint[] = [];
     for (let i = 0; i < wins.length; i++) {
       const tb = chunks[2 * i];
       const vb = chunks[2 * i + 1];
       if (!tb || !vb) continue;
-      const times = decodeTimes(tb);
-      decodeValues(vb).forEach((v, j) => {
+      const times = tryDecode(
+        () => decodeTimes(tb),
+        () => (this.damaged += 1),
+      );
+      const values = tryDecode(
+        () => decodeValues(vb),
+        () => (this.damaged += 1),
+      );
+      if (!times || !values) continue;
+      values.forEach((v, j) => {
         const t = times[j];
         if (v !== null && t !== undefined && t >= fromS && t < toS)
-          out.push({ t, b: sampleBucket(v) });
+          byTime.set(t, { t, b: sampleBucket(v) });
       });
     }
-    if (withRows) {
-      const range = {
-        gte: key('w', deviceId, col.source, ts(Math.max(0, fromS))),
-        lt: key('w', deviceId, col.source, ts(toS)),
-      };
-      for await (const [k, v] of this.data.iterator(range)) {
-        const val = decodeRow(v).get(col.c);
-        if (val !== undefined)
-          out.push({ t: Number(k.slice(k.lastIndexOf('!') + 1)), b: sampleBucket(quantize(val)) });
-      }
-      out.sort((a, b) => a.t - b.t);
-    }
-    return out;
+    return [...byTime.values()].sort((a, b) => a.t - b.t);
   }
 
   // ---- checks -----------------------------------------------------------------------------
@@ -593,14 +695,21 @@ export class MetricsStore {
     });
   }
 
-  /** Commits data ops together with the usage they change and the window's size. */
+  /**
+   * Commits data ops together with the usage they change and the window's size. Bytes added are
+   * first cleared with the room policy (the quota), unless the change shrinks the store anyway;
+   * refused bytes are not written. Runs with the lock held.
+   */
   private async commitWithUsage(
     ops: Op[],
     name: TierName,
     w: number,
     tierDelta: number,
     rowsDelta: number,
-  ): Promise<void> {
+    shrinks = false,
+  ): Promise<boolean> {
+    const growth = tierDelta + rowsDelta;
+    if (!shrinks && growth > 0 && !(await this.room(growth, this.dropLocked))) return false;
     const sizeKey = key('wsize', name, ts(w));
     const before = ((await this.meta.get(sizeKey)) as number | undefined) ?? 0;
     const usage = {
@@ -612,6 +721,7 @@ export class MetricsStore {
     ops.push({ type: 'put', key: USAGE_KEY, value: usage, meta: true });
     await this.commit(ops);
     this.usageNow = usage;
+    return true;
   }
 
   private async commit(ops: Op[]): Promise<void> {

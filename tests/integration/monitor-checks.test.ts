@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { runProgram } from '../../src/lib/spawn.js';
 import { runCheck, checkSamples } from '../../src/monitor/checks/run-check.js';
 import { httpCheck, certDaysLeft } from '../../src/monitor/checks/http-check.js';
-import { answerMatches } from '../../src/monitor/checks/dns-check.js';
+import { answerMatches, dnsCheck } from '../../src/monitor/checks/dns-check.js';
 import {
   checkInputSchema,
   statusMatches,
@@ -515,6 +515,13 @@ describe('dns check', () => {
     expect(r).toMatchObject({ ok: false, error: { code: 'CHECK_TIMEOUT' } });
     expect(took).toBeGreaterThanOrEqual(480);
     expect(took).toBeLessThan(2000);
+  });
+
+  it('a server address the resolver refuses is a failed check, not a rejection', async () => {
+    // runCheck refuses such an address first; the check itself must not throw either.
+    const dns = def({ kind: 'dns', query: 'ok.test' }) as Extract<CheckDef, { kind: 'dns' }>;
+    const r = await dnsCheck('not-an-ip', dns);
+    expect(r).toMatchObject({ ok: false, error: { code: 'CHECK_FAILED' } });
   });
 
   it('nothing listening on the port fails, well within the timeout or at it', async () => {

@@ -13,10 +13,10 @@ const instant = z
   .max(40)
   .transform((s, ctx) => {
     const ms = /^\d{1,15}$/.test(s) ? Number(s) : Date.parse(s);
-    if (!Number.isFinite(ms)) {
+    if (!Number.isFinite(ms) || ms < 0 || ms > 8.64e15) {
       ctx.addIssue({
         code: 'custom',
-        message: 'must be an ISO-8601 time or milliseconds since 1970',
+        message: 'must be an ISO-8601 time after 1970, or milliseconds since 1970',
       });
       return z.NEVER;
     }

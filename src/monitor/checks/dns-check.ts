@@ -79,16 +79,19 @@ export async function dnsCheck(
   def: DnsCheckDef,
   opts: { signal?: AbortSignal | undefined } = {},
 ): Promise<CheckResult> {
-  // tries: 1, so that the timeout is the whole wait rather than the first of several.
-  const resolver = new Resolver({ timeout: def.timeoutMs, tries: 1 });
-  resolver.setServers([
-    net.isIPv6(address) ? `[${address}]:${def.port}` : `${address}:${def.port}`,
-  ]);
   const started = performance.now();
   const abort = watchAbort(opts.signal);
   let timer: NodeJS.Timeout | undefined;
   let rttMs: number | undefined;
+  let resolver: Resolver | undefined;
   try {
+    // tries: 1, so that the timeout is the whole wait rather than the first of several.
+    resolver = new Resolver({ timeout: def.timeoutMs, tries: 1 });
+    // Throws at once on an address c-ares cannot use: a failed check, not a rejected run.
+    resolver.setServers([
+      net.isIPv6(address) ? `[${address}]:${def.port}` : `${address}:${def.port}`,
+    ]);
+    const r = resolver;
     const answers = await new Promise<string[]>((resolve, reject) => {
       abort.onAbort(reject);
       // c-ares's own timeout may back off beyond the configured one; this one is the promise.
@@ -102,7 +105,7 @@ export async function dnsCheck(
           ),
         def.timeoutMs,
       );
-      lookup(resolver, def).then(resolve, (err: NodeJS.ErrnoException) =>
+      lookup(r, def).then(resolve, (err: NodeJS.ErrnoException) =>
         reject(
           err.code === 'ECANCELLED' && opts.signal?.aborted
             ? abortedError(opts.signal)
@@ -122,6 +125,6 @@ export async function dnsCheck(
   } finally {
     clearTimeout(timer);
     abort.clear();
-    resolver.cancel();
+    resolver?.cancel();
   }
 }
