@@ -181,7 +181,10 @@ export class Scheduler<D> {
       this.running.delete(job.name);
       throw err;
     }
-    logger.info({ component: 'jobs', job: job.name, run: run.id, trigger }, 'job started');
+    // Frequent jobs (reachability every 30 s, …) would fill the journal: their routine lines are
+    // debug; failures are logged at their level for every job.
+    const routine = job.keepRuns !== undefined ? 'debug' : 'info';
+    logger[routine]({ component: 'jobs', job: job.name, run: run.id, trigger }, 'job started');
     entry.done = this.execute(job, entry, started);
     return entry;
   }
@@ -228,7 +231,7 @@ export class Scheduler<D> {
       }
       this.running.delete(job.name);
       if (run.status === 'ok') {
-        logger.info(
+        logger[job.keepRuns !== undefined ? 'debug' : 'info'](
           {
             component: 'jobs',
             job: job.name,
