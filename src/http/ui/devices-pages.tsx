@@ -45,14 +45,24 @@ export function devicesPages(deps: AppDeps) {
   const timezone = async () => (await deps.site.get()).timezone;
   const charts = new DeviceCharts({ ...deps, pollIntervalS: deps.config.monitor.pollIntervalS });
 
-  /** The monitoring section of a device for the period in the query (default: 24 hours). */
+  /**
+   * The monitoring section of a device for the period in the query. Default: 24 hours, or the
+   * last hour while the device has been watched for less than six (a day-wide chart of a few
+   * minutes of data says little).
+   */
   const metricsProps = async (c: Context<AppEnv>, d: DeviceRecord): Promise<DeviceMetricsProps> => {
     const tz = await timezone();
+    const now = deps.clock.now();
+    const firstSeries = Math.min(...deps.metrics.list(d.id).map((s) => Date.parse(s.first)));
+    const young = Number.isFinite(firstSeries) && now - firstSeries < 6 * 3_600_000;
     const range = parseRangeQuery(
-      { range: c.req.query('range'), from: c.req.query('from'), to: c.req.query('to') },
+      {
+        range: c.req.query('range') ?? (young ? '1h' : undefined),
+        from: c.req.query('from'),
+        to: c.req.query('to'),
+      },
       tz,
     );
-    const now = deps.clock.now();
     return {
       ...(await charts.build(d, { range, now, ...resolveRange(range, now) })),
       tz,
