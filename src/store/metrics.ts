@@ -471,9 +471,10 @@ export class MetricsStore {
     const idx = this.indexes.get(deviceId);
     if (!idx) return;
     const puts: Array<{ key: string; value: Uint8Array }> = [];
-    for (const c of idx.cols) {
-      if (c.first >= w + t.windowS) continue;
-      const points = await this.readStored(src, deviceId, c, w, w + t.windowS);
+    const cols = idx.cols.filter((c) => c.first < w + t.windowS);
+    const all = await this.readStoredAll(src, deviceId, cols, w, w + t.windowS);
+    for (const c of cols) {
+      const points = all.get(c.c) ?? [];
       if (points.length === 0) continue;
       puts.push({
         key: key('c', t.name, ts(w), deviceId, colKey(c.c)),
@@ -583,6 +584,62 @@ export class MetricsStore {
           const bt = w + i * t.stepS;
           if (b && bt >= tailFrom && bt < toS) out.push({ t: bt, b });
         });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * What tier `t` stores for many series of one device in [fromS, toS), read with one getMany
+   * (rollups read every series of a device for the same window).
+   */
+  private async readStoredAll(
+    t: Tier,
+    deviceId: string,
+    cols: readonly SeriesColumn[],
+    fromS: number,
+    toS: number,
+  ): Promise<Map<number, StoredPoint[]>> {
+    const out = new Map<number, StoredPoint[]>();
+    if (toS <= fromS || cols.length === 0) return out;
+    const wins: number[] = [];
+    for (let w = windowStart(t, fromS); w < toS; w += t.windowS) wins.push(w);
+    const sources = [...new Set(cols.map((c) => c.source))];
+    const keys: string[] = [];
+    for (const w of wins) {
+      if (t.name === 'raw')
+        for (const src of sources) keys.push(key('c', 'raw', ts(w), deviceId, `~${src}`));
+      for (const c of cols) keys.push(key('c', t.name, ts(w), deviceId, colKey(c.c)));
+    }
+    const bufs = await this.data.getMany(keys);
+    const bad = () => (this.damaged += 1);
+    let i = 0;
+    for (const w of wins) {
+      const times = new Map<string, number[] | undefined>();
+      if (t.name === 'raw')
+        for (const src of sources) {
+          const tb = bufs[i++];
+          times.set(src, tb ? tryDecode(() => decodeTimes(tb), bad) : undefined);
+        }
+      for (const c of cols) {
+        const buf = bufs[i++];
+        if (!buf) continue;
+        let list = out.get(c.c);
+        if (!list) out.set(c.c, (list = []));
+        if (t.name === 'raw') {
+          const tl = times.get(c.source);
+          const values = tl ? tryDecode(() => decodeValues(buf), bad) : undefined;
+          values?.forEach((v, j) => {
+            const at = tl![j];
+            if (v !== null && at !== undefined && at >= fromS && at < toS)
+              list.push({ t: at, b: sampleBucket(v) });
+          });
+        } else {
+          tryDecode(() => decodeBuckets(buf), bad)?.forEach((b, j) => {
+            const bt = w + j * t.stepS;
+            if (b && bt >= fromS && bt < toS) list.push({ t: bt, b });
+          });
+        }
       }
     }
     return out;
