@@ -207,7 +207,11 @@ export function encodeBuckets(buckets: ReadonlyArray<Bucket | null>): Uint8Array
   w.varuint(buckets.length);
   for (const b of buckets) w.bit(b !== null && b.count > 0);
   const present = buckets.filter((b): b is Bucket => b !== null && b.count > 0);
-  for (const field of ['min', 'max', 'sum', 'count'] as const) {
+  // Polled no more often than the bucket width, every bucket holds one sample: min = max = sum
+  // and count = 1, so one value stream says it all.
+  const singles = present.every((b) => b.count === 1 && b.min === b.sum && b.max === b.sum);
+  w.bit(singles);
+  for (const field of singles ? (['sum'] as const) : (['min', 'max', 'sum', 'count'] as const)) {
     const x = new XorEncoder(w);
     for (const b of present) x.put(toWord(b[field]));
   }
@@ -220,15 +224,21 @@ export function decodeBuckets(buf: Uint8Array): Array<Bucket | null> {
   if (n > 1_000_000) throw new RangeError('corrupt rollup chunk');
   const present: number[] = [];
   for (let i = 0; i < n; i++) if (r.bit()) present.push(i);
+  const singles = r.bit();
   const cols: Record<'min' | 'max' | 'sum' | 'count', number[]> = {
     min: [],
     max: [],
     sum: [],
     count: [],
   };
-  for (const field of ['min', 'max', 'sum', 'count'] as const) {
+  for (const field of singles ? (['sum'] as const) : (['min', 'max', 'sum', 'count'] as const)) {
     const x = new XorDecoder(r);
     for (let i = 0; i < present.length; i++) cols[field].push(fromWord(x.next()));
+  }
+  if (singles) {
+    cols.min = cols.sum;
+    cols.max = cols.sum;
+    cols.count = cols.sum.map(() => 1);
   }
   const out = new Array<Bucket | null>(n).fill(null);
   present.forEach((idx, i) => {

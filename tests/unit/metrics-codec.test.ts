@@ -95,6 +95,12 @@ describe('series codec', () => {
       i % 50 === 7 ? null : { min: i, max: i * 2, sum: i * 15, count: 10 },
     );
     expect(decodeBuckets(encodeBuckets(buckets))).toEqual(buckets);
+    // One sample per bucket (a slow poll): stored as one stream, read back the same.
+    const singles = Array.from({ length: 12 }, (_, i) =>
+      i === 3 ? null : { min: i * 1.5, max: i * 1.5, sum: i * 1.5, count: 1 },
+    );
+    expect(decodeBuckets(encodeBuckets(singles))).toEqual(singles);
+    expect(encodeBuckets(singles).length).toBeLessThan(encodeBuckets(buckets.slice(0, 12)).length);
   });
 
   it('rejects a corrupt chunk with an error instead of garbage', () => {
