@@ -5,8 +5,10 @@ import type { Bucket } from '../store/series-codec.js';
  * tier summarises the finer one (min, max, sum and count per bucket) and keeps longer, so disk
  * use stops growing once the longest tier is full.
  *
- * `windowS` is how much time one stored chunk covers: a chunk is written once, when its window
- * has closed; until then queries compute that stretch from the finer tier.
+ * `windowS` is how much time one stored chunk covers. A chunk is filled as the finer tier's
+ * windows are sealed (each raw hour fills twelve 5-minute buckets of its day's chunk at once), so
+ * a summary is never more than one finer window behind; queries compute that stretch from the
+ * finer tier.
  */
 export interface Tier {
   name: TierName;
@@ -22,9 +24,7 @@ const DAY = 86_400;
 
 export const TIERS: readonly Tier[] = [
   { name: 'raw', stepS: 0, windowS: 3_600, retentionS: 7 * DAY },
-  // Hourly 5-minute chunks: each sealed raw hour is summarised within the same upkeep run, so
-  // the quota can drop raw hours that are already summarised instead of unsummarised ones.
-  { name: '5m', stepS: 300, windowS: 3_600, retentionS: 90 * DAY },
+  { name: '5m', stepS: 300, windowS: DAY, retentionS: 90 * DAY },
   { name: '1h', stepS: 3_600, windowS: 30 * DAY, retentionS: 730 * DAY },
   { name: '1d', stepS: DAY, windowS: 360 * DAY, retentionS: 3_650 * DAY },
 ];

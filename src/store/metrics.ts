@@ -449,48 +449,69 @@ export class MetricsStore {
     const src = finer(t)!;
     const srcSealed = this.sealedNow[src.name];
     if (srcSealed === undefined) return 0;
-    let w: number | undefined = this.sealedNow[name] ?? (await this.firstWindow(src, t));
+    // Each sealed window of the finer tier is summarised as soon as it is sealed, into the slots
+    // of the coarser window that holds it: the raw hour 10:00 fills twelve 5-minute buckets of
+    // the day's chunk. The watermark moves one finer window at a time.
+    const unit = src.windowS;
+    let u: number | undefined = this.sealedNow[name] ?? (await this.firstWindow(src, src));
     let done = 0;
-    while (w !== undefined && w + t.windowS <= srcSealed) {
-      // Windows without any finer data are skipped at once (a box that was off for months).
-      const next = await this.firstWindow(src, t, w);
-      if (next === undefined || next + t.windowS > srcSealed) break;
-      w = next;
+    while (u !== undefined && u + unit <= srcSealed) {
+      // Stretches without any finer data are skipped at once (a box that was off for months).
+      const next = await this.firstWindow(src, src, u);
+      if (next === undefined || next + unit > srcSealed) break;
+      u = next;
       for (const deviceId of this.devices()) {
         signal?.throwIfAborted();
-        await this.rollUpDevice(t, src, deviceId, w);
+        await this.rollUpDevice(t, src, deviceId, u, unit);
       }
-      w += t.windowS;
-      await this.setSealed(name, w);
+      u += unit;
+      await this.setSealed(name, u);
       done += 1;
     }
     return done;
   }
 
-  private async rollUpDevice(t: Tier, src: Tier, deviceId: string, w: number): Promise<void> {
+  private async rollUpDevice(
+    t: Tier,
+    src: Tier,
+    deviceId: string,
+    u: number,
+    unit: number,
+  ): Promise<void> {
     const idx = this.indexes.get(deviceId);
     if (!idx) return;
-    const puts: Array<{ key: string; value: Uint8Array }> = [];
-    const cols = idx.cols.filter((c) => c.first < w + t.windowS);
-    const all = await this.readStoredAll(src, deviceId, cols, w, w + t.windowS);
-    for (const c of cols) {
-      const points = all.get(c.c) ?? [];
-      if (points.length === 0) continue;
-      puts.push({
-        key: key('c', t.name, ts(w), deviceId, colKey(c.c)),
-        value: encodeBuckets(rollUp(t, w, points)),
-      });
-    }
-    if (puts.length === 0) return;
+    const w = windowStart(t, u);
+    const cols = idx.cols.filter((c) => c.first < u + unit);
+    const all = await this.readStoredAll(src, deviceId, cols, u, u + unit);
+    const fresh = cols
+      .map((c) => ({ c, points: all.get(c.c) ?? [] }))
+      .filter((x) => x.points.length > 0)
+      .map((x) => ({
+        key: key('c', t.name, ts(w), deviceId, colKey(x.c.c)),
+        b: rollUp(t, w, x.points),
+      }));
+    if (fresh.length === 0) return;
+    const first = (u - w) / t.stepS;
+    const last = (u + unit - w) / t.stepS;
     await this.lock.run(async () => {
-      // A window redone after an interrupted run replaces its chunks: count them once.
-      const old = await this.data.getMany(puts.map((p) => p.key));
+      const old = await this.data.getMany(fresh.map((f) => f.key));
       let delta = 0;
-      puts.forEach((p, i) => {
-        delta +=
-          p.key.length + p.value.byteLength - (old[i] ? p.key.length + old[i].byteLength : 0);
+      const ops: Op[] = fresh.map((f, i) => {
+        const prev = old[i];
+        // The slots of this stretch are replaced, not added to: redoing it after a crash
+        // gives the same chunk.
+        const buckets =
+          (prev
+            ? tryDecode(
+                () => decodeBuckets(prev),
+                () => (this.damaged += 1),
+              )
+            : undefined) ?? new Array<Bucket | null>(f.b.length).fill(null);
+        for (let i2 = first; i2 < last && i2 < buckets.length; i2++) buckets[i2] = f.b[i2] ?? null;
+        const value = encodeBuckets(buckets);
+        delta += f.key.length + value.byteLength - (prev ? f.key.length + prev.byteLength : 0);
+        return { type: 'put', key: f.key, value };
       });
-      const ops: Op[] = puts.map((p) => ({ type: 'put', key: p.key, value: p.value }));
       await this.commitWithUsage(ops, t.name, w, delta, 0);
     });
   }

@@ -112,14 +112,14 @@ describe('series codec', () => {
 describe('tiers', () => {
   it('rolls samples into buckets and leaves gaps as gaps', () => {
     const t5 = tier('5m');
-    const start = 1_790_006_400; // an hour boundary
+    const start = 1_790_006_400; // a day boundary
     const buckets = rollUp(t5, start, [
       { t: start + 10, b: sampleBucket(4) },
       { t: start + 70, b: sampleBucket(8) },
       { t: start + 900, b: sampleBucket(1) },
       { t: start - 1, b: sampleBucket(99) }, // outside
     ]);
-    expect(buckets).toHaveLength(12);
+    expect(buckets).toHaveLength(288);
     expect(buckets[0]).toEqual({ min: 4, max: 8, sum: 12, count: 2 });
     expect(buckets[1]).toBeNull();
     expect(buckets[3]).toEqual({ min: 1, max: 1, sum: 1, count: 1 });
