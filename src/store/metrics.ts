@@ -141,6 +141,34 @@ function decodeRow(buf: Uint8Array): Map<number, number> {
   return out;
 }
 
+/**
+ * The newest value of each column of a device, in two typed arrays indexed by column: a site with
+ * a few hundred thousand series keeps them in a few MB instead of as objects.
+ */
+class LatestValues {
+  private t = new Float64Array(16).fill(NaN);
+  private v = new Float64Array(16);
+  set(col: number, t: number, v: number): void {
+    if (col >= this.t.length) {
+      const size = Math.max(col + 1, this.t.length * 2);
+      const nt = new Float64Array(size).fill(NaN);
+      nt.set(this.t);
+      const nv = new Float64Array(size);
+      nv.set(this.v);
+      this.t = nt;
+      this.v = nv;
+    }
+    this.t[col] = t;
+    this.v[col] = v;
+  }
+  get(col: number): { t: number; v: number } | undefined {
+    const t = this.t[col];
+    return t === undefined || Number.isNaN(t) ? undefined : { t, v: this.v[col]! };
+  }
+}
+
+const NO_LATEST = { get: (): undefined => undefined };
+
 export class MetricsStore {
   private readonly data;
   private readonly meta;
@@ -149,7 +177,7 @@ export class MetricsStore {
   private usageNow: MetricsUsage = { ...EMPTY_USAGE };
   private sealedNow: Sealed = {};
   private loaded = false;
-  private readonly latestValues = new Map<string, Map<number, { t: number; v: number }>>();
+  private readonly latestValues = new Map<string, LatestValues>();
   private readonly colCache = new WeakMap<SeriesIndex, Map<string, SeriesColumn>>();
   /** The newest sample time written (seconds), to keep upkeep from running ahead of the data. */
   private newestS = 0;
@@ -184,9 +212,8 @@ export class MetricsStore {
           limit: 1,
         })) {
           const sec = Number(k.slice(k.lastIndexOf('!') + 1));
-          let m = this.latestValues.get(idx.deviceId);
-          if (!m) this.latestValues.set(idx.deviceId, (m = new Map()));
-          for (const [c, val] of decodeRow(v)) m.set(c, { t: sec, v: quantize(val) });
+          const m = this.latestOf(idx.deviceId);
+          for (const [c, val] of decodeRow(v)) m.set(c, sec, quantize(val));
           this.newestS = Math.max(this.newestS, sec);
         }
       }
@@ -233,7 +260,7 @@ export class MetricsStore {
       let bytes = 0;
       // Indexes are rewritten only when a series appears or is relabelled, not every poll.
       const changed = new Map<string, SeriesIndex>();
-      const latest: Array<[string, number, number, number]> = [];
+      const latest: Array<{ d: string; cols: number[]; t: number; vals: number[] }> = [];
       for (const e of entries) {
         const sec = Math.floor(e.at / 1000);
         let idx = changed.get(e.deviceId) ?? this.indexes.get(e.deviceId);
@@ -263,9 +290,14 @@ export class MetricsStore {
             if (label) col.label = label;
           }
           values.push([col.c, s.value]);
-          latest.push([e.deviceId, col.c, sec, quantize(s.value)]);
         }
         if (values.length === 0) continue;
+        latest.push({
+          d: e.deviceId,
+          cols: values.map((x) => x[0]),
+          t: sec,
+          vals: values.map((x) => x[1]),
+        });
         const k = key('w', e.deviceId, e.source, ts(sec));
         const row = encodeRow(values);
         ops.push({ type: 'put', key: k, value: row });
@@ -292,19 +324,24 @@ export class MetricsStore {
       await this.commit(ops);
       this.usageNow = usage;
       for (const idx of changed.values()) this.indexes.set(idx.deviceId, idx);
-      for (const [d, c, t, v] of latest) {
-        this.newestS = Math.max(this.newestS, t);
-        let m = this.latestValues.get(d);
-        if (!m) this.latestValues.set(d, (m = new Map()));
-        m.set(c, { t, v });
+      for (const l of latest) {
+        this.newestS = Math.max(this.newestS, l.t);
+        const m = this.latestOf(l.d);
+        l.cols.forEach((c, i) => m.set(c, l.t, quantize(l.vals[i]!)));
       }
       return true;
     });
   }
 
   /** The latest value of each series of a device written since start ({t: seconds, v}). */
-  latest(deviceId: string): ReadonlyMap<number, { t: number; v: number }> {
-    return this.latestValues.get(deviceId) ?? new Map();
+  latest(deviceId: string): { get(col: number): { t: number; v: number } | undefined } {
+    return this.latestValues.get(deviceId) ?? NO_LATEST;
+  }
+
+  private latestOf(deviceId: string): LatestValues {
+    let m = this.latestValues.get(deviceId);
+    if (!m) this.latestValues.set(deviceId, (m = new LatestValues()));
+    return m;
   }
 
   private column(idx: SeriesIndex | undefined, k: string): SeriesColumn | undefined {
