@@ -21,7 +21,8 @@ import { derive } from './rates.js';
 import { labelsOf, labelFamily } from './series-labels.js';
 import { flattenLabels, type DeviceObservation } from './observation.js';
 import { daysToFull } from './forecast.js';
-import type { DeviceCaps, DevicePoll } from './poll-types.js';
+import type { DeviceCaps, DevicePoll, PollPlan } from './poll-types.js';
+import type { InterfaceInfo } from '../discovery/types.js';
 import type { MetricsService } from './metrics-service.js';
 import type { AlertService } from './alert-service.js';
 import type { CheckService } from './check-service.js';
@@ -31,6 +32,12 @@ import type { Sample } from './types.js';
 const VARBINDS_PER_GET = 40;
 /** Storage fill forecasts are recomputed this often (they read a week of history). */
 const FORECAST_EVERY_MS = 3_600_000;
+/**
+ * A poll cycle commits its results this many devices at a time, while the rest is still being
+ * polled: what a cycle holds in memory stays the same however many devices there are, and the
+ * writes and rule evaluations overlap the polls instead of following them.
+ */
+const COMMIT_EVERY = 64;
 
 /** What one cycle learnt about one device, written when the cycle commits. */
 interface DeviceOutcome {
@@ -52,13 +59,23 @@ export interface DeviceLiveStatus {
 
 /**
  * The monitoring loop: the jobs call one cycle at a time (reachability, SNMP poll, service
- * checks). Each cycle measures every device within its own budget, writes all samples of the
- * cycle as one batch, and hands each device's observation to the rule engine.
+ * checks). Each cycle measures every device within its own budget, writes the samples in one
+ * batch (a poll cycle in slices of COMMIT_EVERY devices, while it polls the rest), and hands
+ * each device's observation to the rule engine.
  */
 export class MonitorService {
   /** The previous poll of each device (for rates) and what it answered (for the next plan). */
   private readonly polls = new Map<string, DevicePoll>();
   private readonly caps = new Map<string, DeviceCaps>();
+  /**
+   * Each device's interfaces as the inventory has them (only a scan's merge changes them, and
+   * it sets lastScanId) and the plan built from them and the current caps (decodePoll keeps the
+   * caps object when nothing changed): neither is read or rebuilt every cycle.
+   */
+  private readonly plans = new Map<
+    string,
+    { scanId: string; interfaces: InterfaceInfo[]; caps?: DeviceCaps; plan?: PollPlan }
+  >();
   private readonly forecasts = new Map<
     string,
     { at: number; items: Array<{ instance: string; daysToFull: number }> }
@@ -136,6 +153,7 @@ export class MonitorService {
   private dropMemory(states: Map<string, MonitorStateRecord>, deviceId: string): void {
     this.polls.delete(deviceId);
     this.caps.delete(deviceId);
+    this.plans.delete(deviceId);
     this.forecasts.delete(deviceId);
     states.delete(deviceId);
   }
@@ -237,11 +255,27 @@ export class MonitorService {
     const devices = (await store.devices.list()).filter((d) => d.snmp.ok && d.snmp.credentialId);
     if (devices.length === 0) return 'no devices answer SNMP yet';
     const creds = new Map((await this.deps.credentials.unsealedAll()).map((c) => [c.id, c.cred]));
-    const outcomes: DeviceOutcome[] = [];
+    let outcomes: DeviceOutcome[] = [];
+    // Commits run one after another, beside the polls; the first failure stops the rest and
+    // fails the cycle (after the polls in flight have ended).
+    let committed: Promise<void> = Promise.resolve();
+    let commitError: { err: unknown } | undefined;
+    const commit = () => {
+      const slice = outcomes;
+      outcomes = [];
+      committed = committed.then(async () => {
+        if (commitError || signal.aborted) return;
+        try {
+          await this.commitCycle(slice);
+        } catch (err) {
+          commitError = { err };
+        }
+      });
+    };
     let ok = 0;
     let next = 0;
     const worker = async () => {
-      while (next < devices.length && !signal.aborted) {
+      while (next < devices.length && !signal.aborted && !commitError) {
         const d = devices[next++]!;
         const cred = creds.get(d.snmp.credentialId!);
         const result = cred ? await this.pollOne(d, cred, signal) : this.noCredential(d);
@@ -254,14 +288,33 @@ export class MonitorService {
           observation: result.observation,
         });
         if (result.state.ok) ok += 1;
+        if (outcomes.length >= COMMIT_EVERY) commit();
       }
     };
     await Promise.all(
       Array.from({ length: Math.min(config.monitor.pollConcurrency, devices.length) }, worker),
     );
+    commit();
+    await committed;
+    if (commitError) throw commitError.err;
     signal.throwIfAborted();
-    await this.commitCycle(outcomes);
     return `${ok} of ${devices.length} devices polled`;
+  }
+
+  /** The device's poll plan, from the cached interfaces and caps (see `plans`). */
+  private async planFor(d: DeviceRecord): Promise<PollPlan> {
+    let cached = this.plans.get(d.id);
+    if (cached?.scanId !== d.lastScanId) {
+      const interfaces = await this.deps.store.devices.interfacesOf(d.id);
+      cached = { scanId: d.lastScanId, interfaces };
+      this.plans.set(d.id, cached);
+    }
+    const caps = this.caps.get(d.id);
+    if (!cached.plan || cached.caps !== caps) {
+      cached.plan = buildPollPlan(cached.interfaces, caps);
+      cached.caps = caps;
+    }
+    return cached.plan;
   }
 
   private noCredential(d: DeviceRecord) {
@@ -281,7 +334,7 @@ export class MonitorService {
   }
 
   private async pollOne(d: DeviceRecord, cred: SnmpCredential, parent: AbortSignal) {
-    const { config, clock, store, logger } = this.deps;
+    const { config, clock, logger } = this.deps;
     const at = clock.now();
     // Declared out here for `finally`, created in `try`: a synchronous throw (a bad address or
     // credential refused by the SNMP library) fails this device, not the cycle.
@@ -308,8 +361,7 @@ export class MonitorService {
         cred,
         budget.signal,
       );
-      const interfaces = await store.devices.interfacesOf(d.id);
-      const plan = buildPollPlan(interfaces, this.caps.get(d.id));
+      const plan = await this.planFor(d);
       const raw = await pollSnmp(client, plan, {
         maxVarbinds: VARBINDS_PER_GET,
         signal: budget.signal,

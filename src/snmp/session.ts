@@ -44,30 +44,53 @@ const PRIV = () => ({
   aes256r: lib().PrivProtocols.aes256r,
 });
 
+type ObjectTypes = typeof NetSnmp.ObjectType;
+let objectTypes: ObjectTypes | undefined;
+/** net-snmp's type codes, looked up once: the conversion below runs for every varbind. */
+function types(): ObjectTypes {
+  objectTypes ??= lib().ObjectType;
+  return objectTypes;
+}
+
+/**
+ * A Counter64's content octets (big-endian, unsigned, 1 to 9 of them) as a bigint. The common
+ * lengths are read directly; building a hex string for BigInt() cost more than the rest of the
+ * conversion (the poller converts hundreds of thousands of these per cycle).
+ */
+export function counter64(b: Buffer): bigint {
+  const n = b.length;
+  if (n === 0) return 0n;
+  if (n <= 6) return BigInt(b.readUIntBE(0, n));
+  if (n === 8) return b.readBigUInt64BE(0);
+  if (n === 9 && b[0] === 0) return b.readBigUInt64BE(1);
+  return BigInt(`0x${b.toString('hex')}`);
+}
+
 /** Converts net-snmp's varbind into ours; errors (noSuchObject…) become `null`. */
 export function fromNetSnmp(vb: NetSnmp.Varbind): Varbind {
   const oid = vb.oid;
-  if (lib().isVarbindError(vb)) return { oid, type: 'null' };
+  const T = types();
+  const type = vb.type;
+  if (type === T.NoSuchObject || type === T.NoSuchInstance || type === T.EndOfMibView)
+    return { oid, type: 'null' };
   const v = vb.value as unknown;
-  switch (vb.type) {
-    case lib().ObjectType.Integer:
+  switch (type) {
+    case T.Integer:
       return { oid, type: 'int', value: Number(v) };
-    case lib().ObjectType.OctetString:
+    case T.OctetString:
       return { oid, type: 'str', value: Buffer.isBuffer(v) ? v : Buffer.from(String(v)) };
-    case lib().ObjectType.OID:
+    case T.OID:
       return { oid, type: 'oid', value: String(v) };
-    case lib().ObjectType.IpAddress:
+    case T.IpAddress:
       return { oid, type: 'ip', value: String(v) };
-    case lib().ObjectType.Counter32:
+    case T.Counter32:
       return { oid, type: 'counter32', value: Number(v) };
-    case lib().ObjectType.Gauge32:
+    case T.Gauge32:
       return { oid, type: 'gauge32', value: Number(v) };
-    case lib().ObjectType.TimeTicks:
+    case T.TimeTicks:
       return { oid, type: 'ticks', value: Number(v) };
-    case lib().ObjectType.Counter64: {
-      const b = Buffer.isBuffer(v) ? v : Buffer.alloc(0);
-      return { oid, type: 'counter64', value: b.length ? BigInt(`0x${b.toString('hex')}`) : 0n };
-    }
+    case T.Counter64:
+      return { oid, type: 'counter64', value: Buffer.isBuffer(v) ? counter64(v) : 0n };
     default:
       return { oid, type: 'null' };
   }

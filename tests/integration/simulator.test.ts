@@ -232,6 +232,41 @@ describe('simulator models (no network)', () => {
     }
   });
 
+  it('Counter64 of a number is the same octets as of the same bigint', () => {
+    const values = [0, 1, 0x7f, 0x80, 0xff, 0x100, 2 ** 31, 2 ** 32 - 1, 2 ** 48 + 3, 2 ** 53 - 1];
+    for (let k = 0; k < 200; k++) values.push(Math.floor(Math.random() * 2 ** 53));
+    for (const v of values) expect(counter64(v)).toEqual(counter64(BigInt(v)));
+  });
+
+  it('hostResources adds HOST-RESOURCES-MIB to a switch, and is refused on a printer', () => {
+    const [plain, withHr] = parseSimulatorConfig({
+      agents: [
+        { address: '127.77.9.4', profile: 'switch24', sysName: 'sw', seed: 5 },
+        {
+          address: '127.77.9.5',
+          profile: 'switch24',
+          sysName: 'swh',
+          seed: 5,
+          hostResources: true,
+        },
+      ],
+    }).agents;
+    expect(buildModel(plain!, { nowMs: Date.now() }).host).toBeUndefined();
+    const m = buildModel(withHr!, { nowMs: Date.now() });
+    expect(m.host?.storage.length).toBeGreaterThan(0);
+    expect(m.ifaces).toHaveLength(25);
+    const mib = buildMib(m, Date.now, (e) => {
+      throw e;
+    }) as unknown as { getProvider(name: string): unknown };
+    for (const table of ['hrStorageTable', 'hrProcessorTable', 'hrDeviceTable', 'ifXTable'])
+      expect(mib.getProvider(table), table).toBeTruthy();
+    expect(() =>
+      parseSimulatorConfig({
+        agents: [{ address: '127.77.9.6', profile: 'printer', sysName: 'p', hostResources: true }],
+      }),
+    ).toThrow(/a printer serves its own hrDeviceTable/);
+  });
+
   it('rejects a bad configuration with every problem at once', () => {
     let error: unknown;
     try {

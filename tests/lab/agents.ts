@@ -39,6 +39,8 @@ export interface AgentContext {
   simulatorEntry: string;
   timeoutMs: number;
   track: (d: Daemon) => void;
+  /** SIM_RESIDENT_MIBS of the scale simulator (default: the simulator's own, 128). */
+  scaleResidentMibs?: number;
 }
 
 /** A device that answers HTTP on port 80 only (a camera's web page). argv: address, title. */
@@ -127,6 +129,7 @@ async function simulatorSlot(
   label: string,
   ns: string,
   agents: SimAgentConfig[],
+  env?: NodeJS.ProcessEnv,
 ): Promise<AgentSlot> {
   const dir = path.join(ctx.tempDir, label);
   await mkdir(dir, { recursive: true });
@@ -140,6 +143,7 @@ async function simulatorSlot(
         name: `simulator ${label}`,
         ns,
         args: [process.execPath, '--import', 'tsx', ctx.simulatorEntry, configPath],
+        ...(env ? { env } : {}),
         cwd: REPO_ROOT,
         logFile: path.join(dir, 'simulator.log'),
         ready: new RegExp(`^READY ${agents.length}\\b`, 'm'),
@@ -159,6 +163,7 @@ function simAgent(spec: SimulatedSpec, dev: LabDevice): SimAgentConfig {
     seed: spec.seed ?? 1,
     mac: dev.mac,
     sysLocation: LAB_LOCATION,
+    ...(spec.hostResources ? { hostResources: true } : {}),
   };
 }
 
@@ -197,7 +202,16 @@ export async function prepareAgents(
   }
   if (layout.scale.length > 0 && layout.net.scaleNs) {
     const agents = layout.scale.map((spec) => simAgent(spec, device(ctx, spec.name)));
-    slots.push(await simulatorSlot(ctx, 'scale', layout.net.scaleNs, agents));
+    const resident = ctx.scaleResidentMibs;
+    slots.push(
+      await simulatorSlot(
+        ctx,
+        'scale',
+        layout.net.scaleNs,
+        agents,
+        resident ? { SIM_RESIDENT_MIBS: String(resident) } : undefined,
+      ),
+    );
   }
   return slots;
 }

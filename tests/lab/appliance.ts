@@ -31,6 +31,8 @@ export async function startApplianceInLab(
     dataDir?: string;
     port?: number;
     readyTimeoutMs?: number;
+    /** More node flags (e.g. --cpu-prof for a benchmark), after those the box runs with. */
+    nodeArgs?: string[];
   } = {},
 ): Promise<LabAppliance> {
   if (!existsSync(CLI))
@@ -41,7 +43,14 @@ export async function startApplianceInLab(
   const configFile = path.join(dataDir, 'test-config.json');
   await writeFile(configFile, JSON.stringify(opts.config ?? {}));
   const child = lab.spawnInApp(
-    ['/usr/bin/env', process.execPath, '--max-semi-space-size=1', CLI, 'serve'],
+    [
+      '/usr/bin/env',
+      process.execPath,
+      '--max-semi-space-size=1',
+      ...(opts.nodeArgs ?? []),
+      CLI,
+      'serve',
+    ],
     {
       CARETAKER_CONFIG: configFile,
       CARETAKER_DATA_DIR: dataDir,

@@ -45,6 +45,8 @@ export interface SimulatedSpec {
   profile: SimProfile;
   community?: string;
   seed?: number;
+  /** Serve HOST-RESOURCES-MIB as well (the server profile always does; not for printers). */
+  hostResources?: boolean;
 }
 
 /** The ground truth tests assert against. */
@@ -127,8 +129,16 @@ export const DEFAULT_SIMULATED: SimulatedSpec[] = [
   { name: 'ups-rack', vendor: 'apc', profile: 'ups', community: 'public', seed: 4 },
 ];
 
+/** What a scale agent is: its name prefix, profile and vendor. */
+export interface ScaleProfile {
+  prefix: string;
+  profile: SimProfile;
+  vendor: Vendor;
+  hostResources?: boolean;
+}
+
 /** Vendors the simulator can imitate for each profile (it picks the identity by OUI). */
-const SCALE_MIX: { prefix: string; profile: SimProfile; vendor: Vendor }[] = [
+const SCALE_MIX: ScaleProfile[] = [
   { prefix: 'sw', profile: 'switch24', vendor: 'cisco' },
   { prefix: 'prn', profile: 'printer', vendor: 'hp' },
   { prefix: 'ups', profile: 'ups', vendor: 'apc' },
@@ -138,10 +148,13 @@ const SCALE_MIX: { prefix: string; profile: SimProfile; vendor: Vendor }[] = [
   { prefix: 'sw', profile: 'switch48', vendor: 'cisco' },
 ];
 
-/** `count` scale agents with a fixed mix of profiles and vendors (deterministic names and seeds). */
-export function scaleSpecs(count: number): SimulatedSpec[] {
+/**
+ * `count` scale agents with a fixed mix of profiles and vendors, or all alike when `only` is
+ * given (deterministic names and seeds either way).
+ */
+export function scaleSpecs(count: number, only?: ScaleProfile): SimulatedSpec[] {
   return Array.from({ length: count }, (_, i) => {
-    const mix = SCALE_MIX[i % SCALE_MIX.length]!;
+    const mix = only ?? SCALE_MIX[i % SCALE_MIX.length]!;
     const n = String(i + 1).padStart(3, '0');
     return {
       name: `${mix.prefix}-x${n}`,
@@ -149,6 +162,7 @@ export function scaleSpecs(count: number): SimulatedSpec[] {
       profile: mix.profile,
       community: 'public',
       seed: 1000 + i,
+      ...(mix.hostResources ? { hostResources: true } : {}),
     };
   });
 }

@@ -20,6 +20,7 @@ import {
   DEFAULT_SIMULATED,
   type LabDevice,
   type LabDeviceSpec,
+  type ScaleProfile,
   type SimulatedSpec,
 } from './devices.js';
 import { buildNetwork, existingNamespaces, namespacePids, removeNetwork } from './network.js';
@@ -33,6 +34,7 @@ export type {
   LabDevice,
   LabDeviceSpec,
   LabSnmp,
+  ScaleProfile,
   SimProfile,
   SimulatedSpec,
   SnmpV2c,
@@ -51,6 +53,14 @@ export interface StartLabOptions {
   simulated?: SimulatedSpec[];
   /** This many more simulated agents, all in one namespace (macvlan per agent). */
   extraSimulated?: number;
+  /** What every one of those agents is; default a fixed mix of all profiles. */
+  scaleProfile?: ScaleProfile;
+  /**
+   * How many of those agents keep a built MIB tree (the simulator's SIM_RESIDENT_MIBS, default
+   * 128). All of them (about 1 MB each) when a benchmark polls every agent every cycle and the
+   * simulator, not the poller, should not be what is measured.
+   */
+  scaleResidentMibs?: number;
   /** Another simulator entry point (a test double); default tests/lab/simulator/main.ts. */
   simulatorEntry?: string;
   /** How long an agent may take to be ready. Default 45 s (tsx compiles the simulator). */
@@ -248,7 +258,14 @@ class LabRuntime implements Lab {
       extra = 0;
     }
 
-    const layout = planLayout(this.id, devSpecs, simSpecs, extra, await occupiedPrefixes());
+    const layout = planLayout(
+      this.id,
+      devSpecs,
+      simSpecs,
+      extra,
+      await occupiedPrefixes(),
+      this.opts.scaleProfile,
+    );
     await assertSubnetsFree(layout.lan, layout.mgmt);
     this.layout = layout;
     this.subnet = formatCidr(layout.lan);
@@ -286,6 +303,7 @@ class LabRuntime implements Lab {
         simulatorEntry: entry,
         timeoutMs: this.opts.readyTimeoutMs ?? 45_000,
         track: (d) => this.track(d),
+        ...(this.opts.scaleResidentMibs ? { scaleResidentMibs: this.opts.scaleResidentMibs } : {}),
       },
       devSpecs,
       simSpecs,

@@ -144,7 +144,19 @@ export async function buildNetwork(
       lines.push(`addr add ${d.ip}/${plan.lanPrefix} dev ${d.ifname}`);
       lines.push(`link set ${d.ifname} up`);
     }
+    // The kernel has one ARP table for all namespaces (gc_thresh3: 1024 entries by default).
+    // Every agent resolving the appliance and the appliance resolving every agent would overflow
+    // it with a few hundred agents ("neighbor table overflow": packets dropped, polls timing
+    // out). Permanent entries do not count against it, and the machine's settings stay as they are.
+    for (const d of plan.scale) {
+      lines.push(`neigh replace ${plan.lanIp} lladdr ${plan.appMac} dev ${d.ifname} nud permanent`);
+    }
     await ipBatch(lines, plan.scaleNs, 120_000);
+    await ipBatch(
+      plan.scale.map((d) => `neigh replace ${d.ip} lladdr ${d.mac} dev br0 nud permanent`),
+      plan.appNs,
+      120_000,
+    );
   }
 }
 

@@ -16,6 +16,7 @@ import {
   scaleSpecs,
   type LabDevice,
   type LabDeviceSpec,
+  type ScaleProfile,
   type SimulatedSpec,
 } from './devices.js';
 import type { NetDevice, NetPlan } from './network.js';
@@ -60,6 +61,7 @@ export function planLayout(
   simSpecs: readonly SimulatedSpec[],
   extra: number,
   occupied: readonly Cidr[],
+  scaleProfile?: ScaleProfile,
 ): LabLayout {
   const names = [...devSpecs, ...simSpecs].map((d) => d.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
@@ -68,7 +70,7 @@ export function planLayout(
   for (const s of devSpecs) {
     if (s.kind === 'snmpd' && !s.snmp) throw new LabError(`${s.name}: snmpd needs snmp`);
   }
-  const scale = scaleSpecs(extra);
+  const scale = scaleSpecs(extra, scaleProfile);
 
   const devOffsets = usableOffsets(24, DEVICE_FIRST, devSpecs.length);
   const simFirst = Math.max(SIM_FIRST, (devOffsets.at(-1) ?? DEVICE_FIRST - 1) + 1);

@@ -96,6 +96,12 @@ export const agentSchema = z.strictObject({
   mac: mac.optional(),
   serial: z.string().min(1).max(64).optional(),
   firmware: z.string().min(1).max(64).optional(),
+  /**
+   * Not in the original interface: serve HOST-RESOURCES-MIB (storage, processors, devices) as
+   * well, like a switch that runs Linux. The server profile always does; a printer cannot (its
+   * hrDeviceTable is the printer's).
+   */
+  hostResources: z.boolean().optional(),
   neighbours: z.array(neighbourSchema).default([]),
   fdb: z.array(fdbSchema).default([]),
   arp: z.array(arpSchema).default([]),
@@ -187,6 +193,9 @@ export function parseSimulatorConfig(raw: unknown): SimulatorConfig {
       problems.push(
         `${label}: profile ${a.profile} imitates ${PROFILE_VENDORS[a.profile].join(' or ')}, not ${a.vendor}`,
       );
+    }
+    if (a.hostResources && a.profile === 'printer') {
+      problems.push(`${label}: a printer serves its own hrDeviceTable, not hostResources`);
     }
     const ports = physicalPortCount(a.profile);
     for (const n of a.neighbours) {

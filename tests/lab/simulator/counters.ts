@@ -40,6 +40,18 @@ export function gauge32(value: number): number {
  * encoding of an unsigned number (a leading 0x00 when the top bit is set, 1 to 9 octets).
  */
 export function counter64(value: number | bigint): Buffer {
+  // Totals are JS numbers below 2^53: encoded without BigInt (answering a poll of 1,000 agents
+  // encodes a few hundred thousand of these).
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+    const bytes: number[] = [];
+    let n = value;
+    do {
+      bytes.unshift(n % 256);
+      n = Math.floor(n / 256);
+    } while (n > 0);
+    if (bytes[0]! & 0x80) bytes.unshift(0);
+    return Buffer.from(bytes);
+  }
   let v = BigInt(value) % (1n << 64n);
   if (v < 0n) v += 1n << 64n;
   const bytes: number[] = [];

@@ -210,7 +210,7 @@ export function buildModel(cfg: AgentConfig, opts: ModelOptions): DeviceModel {
   };
   if (cfg.profile === 'printer') model.printer = buildPrinter(identity, seed);
   if (cfg.profile === 'ups') model.ups = buildUps(seed);
-  if (cfg.profile === 'server') model.host = buildHost(seed);
+  if (cfg.profile === 'server' || cfg.hostResources) model.host = buildHost(seed);
   return model;
 }
 

@@ -1,6 +1,7 @@
 /**
- * HOST-RESOURCES-MIB (1.3.6.1.2.1.25) for the server profile: system, storage, devices and
- * processor load, laid out (indexes included) as Net-SNMP's snmpd on Linux answers them.
+ * HOST-RESOURCES-MIB (1.3.6.1.2.1.25) for the server profile and agents with `hostResources`:
+ * system, storage, devices and processor load, laid out (indexes included) as Net-SNMP's snmpd
+ * on Linux answers them.
  */
 import { defineTable } from '../mib-builder.js';
 import { uptimeTicks } from '../model.js';

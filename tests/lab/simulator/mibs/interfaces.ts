@@ -4,7 +4,7 @@
  */
 import { counter32, counter64, gauge32 } from '../counters.js';
 import { defineTable } from '../mib-builder.js';
-import { ifTotals, lastChangeS, type Iface } from '../model.js';
+import { ifTotals, lastChangeS, type Iface, type IfTotals } from '../model.js';
 import { T, type MibValue } from '../net-snmp-types.js';
 import { ZERO_DOT_ZERO, type MibContext } from './context.js';
 
@@ -94,10 +94,8 @@ const IP_NET_TO_MEDIA_TABLE = defineTable(
 const TRUE = 1;
 const FALSE = 2;
 
-/** The ifTable columns whose values move (10..20), for an interface at time nowMs. */
-export function ifTableCell(ctx: MibContext, i: Iface, column: number): MibValue | undefined {
-  if (column < 10 || column > 20) return undefined;
-  const t = ifTotals(ctx.model, i, ctx.now());
+/** The ifTable columns whose values move (10..20), from an interface's totals. */
+function ifTableValue(t: IfTotals, column: number): MibValue | undefined {
   switch (column) {
     case 10:
       return counter32(t.inOctets);
@@ -125,24 +123,46 @@ export function ifTableCell(ctx: MibContext, i: Iface, column: number): MibValue
   return undefined;
 }
 
+/** The ifXTable columns whose values move (2..13), from an interface's totals. */
+function ifXTableValue(t: IfTotals, column: number): MibValue | undefined {
+  switch (column) {
+    case 2:
+      return counter32(t.inMulticast);
+    case 3:
+      return counter32(t.inBroadcast);
+    case 4:
+      return counter32(t.outMulticast);
+    case 5:
+      return counter32(t.outBroadcast);
+    case 6:
+      return counter64(t.inOctets);
+    case 7:
+      return counter64(t.inUcast);
+    case 8:
+      return counter64(t.inMulticast);
+    case 9:
+      return counter64(t.inBroadcast);
+    case 10:
+      return counter64(t.outOctets);
+    case 11:
+      return counter64(t.outUcast);
+    case 12:
+      return counter64(t.outMulticast);
+    case 13:
+      return counter64(t.outBroadcast);
+  }
+  return undefined;
+}
+
+/** The ifTable columns whose values move (10..20), for an interface at time nowMs. */
+export function ifTableCell(ctx: MibContext, i: Iface, column: number): MibValue | undefined {
+  if (column < 10 || column > 20) return undefined;
+  return ifTableValue(ifTotals(ctx.model, i, ctx.now()), column);
+}
+
 export function ifXTableCell(ctx: MibContext, i: Iface, column: number): MibValue | undefined {
   if (column < 2 || column > 13) return undefined;
-  const t = ifTotals(ctx.model, i, ctx.now());
-  const values = [
-    counter32(t.inMulticast),
-    counter32(t.inBroadcast),
-    counter32(t.outMulticast),
-    counter32(t.outBroadcast),
-    counter64(t.inOctets),
-    counter64(t.inUcast),
-    counter64(t.inMulticast),
-    counter64(t.inBroadcast),
-    counter64(t.outOctets),
-    counter64(t.outUcast),
-    counter64(t.outMulticast),
-    counter64(t.outBroadcast),
-  ];
-  return values[column - 2];
+  return ifXTableValue(ifTotals(ctx.model, i, ctx.now()), column);
 }
 
 export function addInterfaces(ctx: MibContext): void {
@@ -150,6 +170,9 @@ export function addInterfaces(ctx: MibContext): void {
   b.scalar('ifNumber', '1.3.6.1.2.1.2.1', T.Integer, model.ifaces.length);
   const byIndex = (index: readonly string[]) => model.byIfIndex.get(Number(index[0]));
 
+  // Rows are built with every counter at one instant (one ifTotals per interface); the handlers
+  // recompute the cell asked for at each request.
+  const totals = new Map(model.ifaces.map((i) => [i, ifTotals(model, i, ctx.now())]));
   b.table(
     IF_TABLE,
     model.ifaces.map((i) => [
@@ -162,7 +185,7 @@ export function addInterfaces(ctx: MibContext): void {
       i.admin,
       i.oper,
       lastChangeS(model, i) * 100,
-      ...Array.from({ length: 11 }, (_, c) => ifTableCell(ctx, i, 10 + c)!),
+      ...Array.from({ length: 11 }, (_, c) => ifTableValue(totals.get(i)!, 10 + c)!),
       0,
       ZERO_DOT_ZERO,
     ]),
@@ -177,7 +200,7 @@ export function addInterfaces(ctx: MibContext): void {
     model.ifaces.map((i) => [
       i.ifIndex,
       i.name,
-      ...Array.from({ length: 12 }, (_, c) => ifXTableCell(ctx, i, 2 + c)!),
+      ...Array.from({ length: 12 }, (_, c) => ifXTableValue(totals.get(i)!, 2 + c)!),
       i.connector ? 1 : 2,
       Math.round(i.speed / 1_000_000),
       FALSE,
