@@ -148,13 +148,16 @@ async function compactAndMeasure(store: Store, dir: string): Promise<number> {
   return dirBytes(path.join(dir, 'db'));
 }
 
+/** BENCH_METRICS_PARTS=2,3 runs only those parts (the 2.5-year simulation takes half an hour). */
+const PARTS = new Set((process.env.BENCH_METRICS_PARTS ?? '1,2,3').split(',').map(Number));
+
 async function main(): Promise<void> {
   const lines: string[][] = [];
   const results: Record<string, unknown> = {};
   const signal = new AbortController().signal;
 
   // ---- 1. bytes per raw sample, write throughput ------------------------------------------
-  {
+  if (PARTS.has(1)) {
     const DEVICES = 10;
     const HOURS = 23; // one day minus its last hour: everything sealed, no rollup yet
     const models = Array.from({ length: DEVICES }, (_, d) => deviceModel(d + 1, 24));
@@ -247,7 +250,7 @@ async function main(): Promise<void> {
   }
 
   // ---- 2. reading 30 days of one series ---------------------------------------------------
-  {
+  if (PARTS.has(2)) {
     const env = await fresh();
     const model = deviceModel(42, 4);
     const DAYS = 40;
@@ -324,7 +327,7 @@ async function main(): Promise<void> {
   }
 
   // ---- 3. disk use over 2.5 years -----------------------------------------------------------
-  {
+  if (PARTS.has(3)) {
     const env = await fresh();
     // Every 15 minutes, so that 2.5 simulated years take minutes, not an hour, on this machine.
     const STEP = 15 * MIN;
