@@ -169,6 +169,15 @@ class LatestValues {
 
 const NO_LATEST = { get: (): undefined => undefined };
 
+/** One column's value in a row, without decoding the rest of it. */
+function rowValue(buf: Uint8Array, col: number): number | undefined {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const n = b.length >= 4 ? b.readUInt32LE(0) : 0;
+  for (let i = 0, o = 4; i < n && o + 12 <= b.length; i++, o += 12)
+    if (b.readUInt32LE(o) === col) return b.readDoubleLE(o + 4);
+  return undefined;
+}
+
 export class MetricsStore {
   private readonly data;
   private readonly meta;
@@ -758,7 +767,7 @@ export class MetricsStore {
         lt: key('w', deviceId, col.source, ts(Math.max(0, toS))),
       };
       for await (const [k, v] of this.data.iterator(range)) {
-        const val = decodeRow(v).get(col.c);
+        const val = rowValue(v, col.c);
         const t = Number(k.slice(k.lastIndexOf('!') + 1));
         if (val !== undefined) byTime.set(t, { t, b: sampleBucket(quantize(val)) });
       }
