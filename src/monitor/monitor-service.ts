@@ -30,6 +30,8 @@ import type { Sample } from './types.js';
 
 /** Varbinds per GET request: a full response stays well inside one UDP datagram. */
 const VARBINDS_PER_GET = 40;
+/** What a device answers (its caps) is asked again after this long. */
+const CAPS_MAX_AGE_MS = 86_400_000;
 /** Storage fill forecasts are recomputed this often (they read a week of history). */
 const FORECAST_EVERY_MS = 3_600_000;
 /**
@@ -306,9 +308,15 @@ export class MonitorService {
     let cached = this.plans.get(d.id);
     if (cached?.scanId !== d.lastScanId) {
       const interfaces = await this.deps.store.devices.interfacesOf(d.id);
+      // A rescan may have found new hardware or firmware: ask for everything once more.
+      if (cached) this.caps.delete(d.id);
       cached = { scanId: d.lastScanId, interfaces };
       this.plans.set(d.id, cached);
     }
+    // What a device answers is learned once and re-learned daily (a firmware update may add a
+    // MIB), after a rescan and after a reboot.
+    const known = this.caps.get(d.id);
+    if (known && this.deps.clock.now() - known.probedAtMs > CAPS_MAX_AGE_MS) this.caps.delete(d.id);
     const caps = this.caps.get(d.id);
     if (!cached.plan || cached.caps !== caps) {
       cached.plan = buildPollPlan(cached.interfaces, caps);
@@ -369,7 +377,8 @@ export class MonitorService {
       const poll = decodePoll(raw, at);
       const derived = derive(this.polls.get(d.id), poll);
       this.polls.set(d.id, poll);
-      this.caps.set(d.id, poll.caps);
+      if (derived.rebooted) this.caps.delete(d.id);
+      else this.caps.set(d.id, poll.caps);
       const groups = labelsOf(poll);
       const labels: Record<string, string> = {};
       for (const s of derived.samples) {
