@@ -720,78 +720,31 @@ export class MetricsStore {
     fromS: number,
     toS: number,
   ): Promise<StoredPoint[]> {
-    if (t.name === 'raw') return this.readRaw(deviceId, col, fromS, toS, false);
-    if (toS <= fromS) return [];
-    const wins: number[] = [];
-    for (let w = windowStart(t, fromS); w < toS; w += t.windowS) wins.push(w);
-    const chunks = await this.data.getMany(
-      wins.map((w) => key('c', t.name, ts(w), deviceId, colKey(col.c))),
-    );
-    const out: StoredPoint[] = [];
-    chunks.forEach((buf, i) => {
-      if (!buf) return;
-      const buckets =
-        tryDecode(
-          () => decodeBuckets(buf),
-          () => (this.damaged += 1),
-        ) ?? [];
-      buckets.forEach((b, j) => {
-        const bt = wins[i]! + j * t.stepS;
-        if (b && bt >= fromS && bt < toS) out.push({ t: bt, b });
-      });
-    });
-    return out;
+    return (await this.readStoredAll(t, deviceId, [col], fromS, toS)).get(col.c) ?? [];
   }
 
+  /** Sealed raw samples plus the open rows of the current hour. */
   private async readRaw(
     deviceId: string,
     col: SeriesColumn,
     fromS: number,
     toS: number,
-    withRows = true,
   ): Promise<StoredPoint[]> {
     if (toS <= fromS) return [];
-    const raw = tier('raw');
-    const wins: number[] = [];
-    for (let w = windowStart(raw, fromS); w < toS; w += raw.windowS) wins.push(w);
-    const keys = wins.flatMap((w) => [
-      key('c', 'raw', ts(w), deviceId, `~${col.source}`),
-      key('c', 'raw', ts(w), deviceId, colKey(col.c)),
-    ]);
     // Rows first, then chunks: a seal committing in between moves samples from rows to chunks,
     // so they are read twice (deduplicated below by time) but never missed.
     const byTime = new Map<number, StoredPoint>();
-    if (withRows) {
-      const range = {
-        gte: key('w', deviceId, col.source, ts(Math.max(0, fromS))),
-        lt: key('w', deviceId, col.source, ts(Math.max(0, toS))),
-      };
-      for await (const [k, v] of this.data.iterator(range)) {
-        const val = rowValue(v, col.c);
-        const t = Number(k.slice(k.lastIndexOf('!') + 1));
-        if (val !== undefined) byTime.set(t, { t, b: sampleBucket(quantize(val)) });
-      }
+    const range = {
+      gte: key('w', deviceId, col.source, ts(Math.max(0, fromS))),
+      lt: key('w', deviceId, col.source, ts(Math.max(0, toS))),
+    };
+    for await (const [k, v] of this.data.iterator(range)) {
+      const val = rowValue(v, col.c);
+      const t = Number(k.slice(k.lastIndexOf('!') + 1));
+      if (val !== undefined) byTime.set(t, { t, b: sampleBucket(quantize(val)) });
     }
-    const chunks = await this.data.getMany(keys);
-    for (let i = 0; i < wins.length; i++) {
-      const tb = chunks[2 * i];
-      const vb = chunks[2 * i + 1];
-      if (!tb || !vb) continue;
-      const times = tryDecode(
-        () => decodeTimes(tb),
-        () => (this.damaged += 1),
-      );
-      const values = tryDecode(
-        () => decodeValues(vb),
-        () => (this.damaged += 1),
-      );
-      if (!times || !values) continue;
-      values.forEach((v, j) => {
-        const t = times[j];
-        if (v !== null && t !== undefined && t >= fromS && t < toS)
-          byTime.set(t, { t, b: sampleBucket(v) });
-      });
-    }
+    for (const p of await this.readStored(tier('raw'), deviceId, col, fromS, toS))
+      byTime.set(p.t, p);
     return [...byTime.values()].sort((a, b) => a.t - b.t);
   }
 

@@ -1,10 +1,9 @@
 // The metrics store under faults: interrupted upkeep, damaged chunks, huge polls, a clock that
 // steps back or jumps ahead, and quotas too small for what is written.
 import { describe, it, expect, afterEach } from 'vitest';
-import { openStore, type Store } from '../../src/store/store.js';
+import { type Store } from '../../src/store/store.js';
 import { MetricsService } from '../../src/monitor/metrics-service.js';
-import { createLogger } from '../../src/lib/logger.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { metricsEnv, T0, MIN, HOUR, DAY } from '../helpers/metrics-env.js';
 import type { MetricsEntry } from '../../src/store/metrics.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -12,46 +11,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-const T0 = Date.parse('2026-03-02T00:00:00Z');
-const MIN = 60_000;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
-
-async function setup(policy: Partial<{ quotaBytes: number; minFreeBytes: number }> = {}) {
-  const t = await tempDir();
-  cleanups.push(t.cleanup);
-  let store: Store = await openStore(t.dir);
-  cleanups.push(() => store.close());
-  const clock = {
-    t: T0,
-    now() {
-      return this.t;
-    },
-  };
-  const make = (s: Store) => {
-    const m = new MetricsService({
-      store: s,
-      clock,
-      logger: createLogger('silent'),
-      policy: { quotaBytes: 512 * 1024 * 1024, minFreeBytes: 1024, pollIntervalS: 60, ...policy },
-    });
-    m.freeSpaceProbe = async () => 1e12;
-    return m;
-  };
-  const env = {
-    dir: t.dir,
-    store,
-    metrics: make(store),
-    clock,
-    async reopen() {
-      await env.store.close();
-      store = await openStore(t.dir);
-      env.store = store;
-      env.metrics = make(store);
-    },
-  };
-  return env;
-}
+const setup = (policy: Parameters<typeof metricsEnv>[1] = {}) => metricsEnv(cleanups, policy);
 
 function cycle(at: number, devices = 2): MetricsEntry[] {
   const i = Math.round((at - T0) / MIN);

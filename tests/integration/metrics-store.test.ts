@@ -1,10 +1,10 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { spawn } from 'node:child_process';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStore } from '../../src/store/store.js';
 import { MetricsService } from '../../src/monitor/metrics-service.js';
-import { createLogger } from '../../src/lib/logger.js';
 import { quantize } from '../../src/store/series-codec.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { metricsEnv, T0, MIN, HOUR, DAY } from '../helpers/metrics-env.js';
 import type { MetricsEntry } from '../../src/store/metrics.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -12,39 +12,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-const T0 = Date.parse('2026-03-02T00:00:00Z');
-const MIN = 60_000;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
-
-async function setup(policy: Partial<{ quotaBytes: number; minFreeBytes: number }> = {}) {
-  const t = await tempDir();
-  cleanups.push(t.cleanup);
-  let store: Store = await openStore(t.dir);
-  cleanups.push(() => store.close());
-  const clock = {
-    t: T0,
-    now() {
-      return this.t;
-    },
-  };
-  const make = (s: Store) => {
-    const m = new MetricsService({
-      store: s,
-      clock,
-      logger: createLogger('silent'),
-      policy: { quotaBytes: 512 * 1024 * 1024, minFreeBytes: 1024, pollIntervalS: 60, ...policy },
-    });
-    m.freeSpaceProbe = async () => 1e12;
-    return m;
-  };
-  const reopen = async () => {
-    await store.close();
-    store = await openStore(t.dir);
-    return { store, metrics: make(store) };
-  };
-  return { dir: t.dir, store, metrics: make(store), clock, reopen };
-}
+const setup = (policy: Parameters<typeof metricsEnv>[1] = {}) => metricsEnv(cleanups, policy);
 
 /** A poll of `devices` devices with a traffic series, a flat error series and a sometimes-missing one. */
 function cycle(at: number, devices = 2): MetricsEntry[] {
