@@ -218,7 +218,7 @@ export class MetricsService {
     const idx = this.deps.store.metrics.index(deviceId);
     if (!idx) return [];
     const latest = this.deps.store.metrics.latest(deviceId);
-    return idx.cols.map((c) => this.info(deviceId, c, latest.get(c.c)));
+    return idx.cols().map((c) => this.info(deviceId, c, latest.get(c.c)));
   }
 
   private info(deviceId: string, c: SeriesColumn, last?: { t: number; v: number }): SeriesInfo {
@@ -240,11 +240,8 @@ export class MetricsService {
   resolve(id: string): { deviceId: string; col: SeriesColumn } {
     const [deviceId, metric, ...rest] = id.split('~');
     const instance = rest.join('~');
-    const col = deviceId
-      ? this.deps.store.metrics
-          .index(deviceId)
-          ?.cols.find((c) => c.metric === metric && c.instance === instance)
-      : undefined;
+    const idx = deviceId ? this.deps.store.metrics.index(deviceId) : undefined;
+    const col = idx && metric ? idx.col(idx.find(metric, instance)) : undefined;
     if (!deviceId || !col)
       throw new AppError('SERIES_NOT_FOUND', `There is no series ${JSON.stringify(id)}.`, {
         status: 404,
@@ -321,7 +318,7 @@ export class MetricsService {
   ): Promise<void> {
     try {
       const { store, clock } = this.deps;
-      await store.write([store.events.appendOp({ kind, severity, message }, clock.now())]);
+      await store.write(store.events.appendOps({ kind, severity, message }, clock.now()));
     } catch (err) {
       // The disk may be too full even for the event; the log line above still says it.
       this.deps.logger.error({ component: 'metrics', err }, 'could not record a metrics event');

@@ -15,6 +15,7 @@ import { Mutex } from '../lib/mutex.js';
 import { probeMany, probeTarget } from './ping.js';
 import { applyProbe, parseReachState, reachSamples, type ReachState } from './reachability.js';
 import { buildPollPlan } from './poll-plan.js';
+import { StringPool } from '../lib/string-pool.js';
 import { pollSnmp } from './snmp-poller.js';
 import { decodePoll } from './poll-decode.js';
 import { derive } from './rates.js';
@@ -88,6 +89,9 @@ export class MonitorService {
    * cycle still measuring a device that is deleted meanwhile cannot write it back afterwards.
    */
   private readonly commitLock = new Mutex();
+  /** OIDs and interface names many devices share, kept once (see buildPollPlan). */
+  private readonly strings = new StringPool();
+  private readonly intern = (s: string) => this.strings.intern(s);
 
   constructor(
     private readonly deps: {
@@ -307,7 +311,12 @@ export class MonitorService {
   private async planFor(d: DeviceRecord): Promise<PollPlan> {
     let cached = this.plans.get(d.id);
     if (cached?.scanId !== d.lastScanId) {
-      const interfaces = await this.deps.store.devices.interfacesOf(d.id);
+      const interfaces = (await this.deps.store.devices.interfacesOf(d.id)).map((i) => ({
+        ...i,
+        name: this.intern(i.name),
+        descr: this.intern(i.descr),
+        alias: this.intern(i.alias),
+      }));
       // A rescan may have found new hardware or firmware: ask for everything once more.
       if (cached) this.caps.delete(d.id);
       cached = { scanId: d.lastScanId, interfaces };
@@ -319,7 +328,7 @@ export class MonitorService {
     if (known && this.deps.clock.now() - known.probedAtMs > CAPS_MAX_AGE_MS) this.caps.delete(d.id);
     const caps = this.caps.get(d.id);
     if (!cached.plan || cached.caps !== caps) {
-      cached.plan = buildPollPlan(cached.interfaces, caps);
+      cached.plan = buildPollPlan(cached.interfaces, caps, this.intern);
       cached.caps = caps;
     }
     return cached.plan;

@@ -117,7 +117,15 @@ export const CPU_TICKS = [
   'ssCpuRawSoftIRQ',
 ] as const;
 
-export function buildPollPlan(interfaces: InterfaceInfo[], caps: DeviceCaps | undefined): PollPlan {
+/**
+ * `intern` may return a shared copy of each OID: a thousand devices' plans then hold a few
+ * hundred distinct strings instead of a few hundred thousand.
+ */
+export function buildPollPlan(
+  interfaces: InterfaceInfo[],
+  caps: DeviceCaps | undefined,
+  intern: (oid: string) => string = (s) => s,
+): PollPlan {
   const probe = caps === undefined;
   const oids: string[] = [];
   const segments: GetSegment[] = [];
@@ -135,7 +143,7 @@ export function buildPollPlan(interfaces: InterfaceInfo[], caps: DeviceCaps | un
   };
   const scalar = (name: ScalarName, oid: string) => {
     scalars[name] = oids.length;
-    oids.push(oid);
+    oids.push(intern(oid));
   };
 
   // an SNMPv1 agent refuses a whole PDU for one missing interface: leave out the known absent
@@ -166,7 +174,7 @@ export function buildPollPlan(interfaces: InterfaceInfo[], caps: DeviceCaps | un
     for (const [count, optional] of runs ?? [[fields.length]]) {
       for (const end = f + count; f < end; f++) {
         const p = prefix[fields[f]!]!;
-        for (const m of members) oids.push(p + sorted[m]!.index);
+        for (const m of members) oids.push(intern(p + sorted[m]!.index));
       }
       endRun(optional);
     }
@@ -223,7 +231,7 @@ export function buildPollPlan(interfaces: InterfaceInfo[], caps: DeviceCaps | un
   endRun('ups');
   const sensorIndexes = !probe && caps.sensors ? caps.sensorIndexes : [];
   const sensorNames = { base: oids.length, indexes: sensorIndexes };
-  for (const idx of sensorIndexes) oids.push(`${ENT_PHYSICAL_DESCR}.${idx}`);
+  for (const idx of sensorIndexes) oids.push(intern(`${ENT_PHYSICAL_DESCR}.${idx}`));
   endRun();
   if (!probe && oids.length > 0) segments.push({ start: 0, end: oids.length });
 

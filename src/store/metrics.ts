@@ -21,7 +21,14 @@ import {
   type Tier,
   type TierName,
 } from '../monitor/tiers.js';
-import type { MetricName, Sample } from '../monitor/types.js';
+import type { Sample } from '../monitor/types.js';
+import { StringPool } from '../lib/string-pool.js';
+import {
+  DeviceSeries,
+  type MetricSource,
+  type SeriesColumn,
+  type SeriesIndexJson,
+} from './series-index.js';
 
 /**
  * The time-series part of the store. Layout (sublevel `metrics`, binary values):
@@ -41,25 +48,7 @@ import type { MetricName, Sample } from '../monitor/types.js';
  * go through one mutex, so the usage figure that enforces the quota is exact after any crash.
  */
 
-/** Where a device's values come from; each source polls on its own clock. */
-export type MetricSource = 'reach' | 'snmp' | 'svc';
-
-export interface SeriesColumn {
-  /** Column number, unique within the device and never reused. */
-  c: number;
-  metric: MetricName;
-  instance: string;
-  source: MetricSource;
-  label?: string;
-  /** First sample (seconds). */
-  first: number;
-}
-
-export interface SeriesIndex {
-  deviceId: string;
-  next: number;
-  cols: SeriesColumn[];
-}
+export type { MetricSource, SeriesColumn } from './series-index.js';
 
 export interface MetricsUsage {
   rows: number;
@@ -121,12 +110,12 @@ const EMPTY_USAGE: MetricsUsage = { rows: 0, raw: 0, '5m': 0, '1h': 0, '1d': 0 }
 const ts = (s: number) => pad(s, 10);
 const colKey = (c: number) => c.toString(36).padStart(4, '0');
 
-function encodeRow(values: ReadonlyArray<[number, number]>): Uint8Array {
-  const buf = Buffer.allocUnsafe(4 + values.length * 12);
-  let o = buf.writeUInt32LE(values.length, 0);
-  for (const [c, v] of values) {
-    o = buf.writeUInt32LE(c, o);
-    o = buf.writeDoubleLE(v, o);
+function encodeRow(cols: readonly number[], vals: readonly number[]): Uint8Array {
+  const buf = Buffer.allocUnsafe(4 + cols.length * 12);
+  let o = buf.writeUInt32LE(cols.length, 0);
+  for (let i = 0; i < cols.length; i++) {
+    o = buf.writeUInt32LE(cols[i]!, o);
+    o = buf.writeDoubleLE(vals[i]!, o);
   }
   return buf.subarray(0, o);
 }
@@ -146,12 +135,13 @@ function decodeRow(buf: Uint8Array): Map<number, number> {
  * a few hundred thousand series keeps them in a few MB instead of as objects.
  */
 class LatestValues {
-  private t = new Float64Array(16).fill(NaN);
+  /** Seconds (0: none yet); unsigned 32 bits last until 2106. */
+  private t = new Uint32Array(16);
   private v = new Float64Array(16);
   set(col: number, t: number, v: number): void {
     if (col >= this.t.length) {
       const size = Math.max(col + 1, this.t.length * 2);
-      const nt = new Float64Array(size).fill(NaN);
+      const nt = new Uint32Array(size);
       nt.set(this.t);
       const nv = new Float64Array(size);
       nv.set(this.v);
@@ -163,7 +153,7 @@ class LatestValues {
   }
   get(col: number): { t: number; v: number } | undefined {
     const t = this.t[col];
-    return t === undefined || Number.isNaN(t) ? undefined : { t, v: this.v[col]! };
+    return !t ? undefined : { t, v: this.v[col]! };
   }
 }
 
@@ -182,12 +172,12 @@ export class MetricsStore {
   private readonly data;
   private readonly meta;
   private readonly lock = new Mutex();
-  private readonly indexes = new Map<string, SeriesIndex>();
+  private readonly indexes = new Map<string, DeviceSeries>();
+  private readonly pool = new StringPool();
   private usageNow: MetricsUsage = { ...EMPTY_USAGE };
   private sealedNow: Sealed = {};
   private loaded = false;
   private readonly latestValues = new Map<string, LatestValues>();
-  private readonly colCache = new WeakMap<SeriesIndex, Map<string, SeriesColumn>>();
   /** The newest sample time written (seconds), to keep upkeep from running ahead of the data. */
   private newestS = 0;
   /** Damaged chunks met so far (read as gaps); the service logs when this grows. */
@@ -209,12 +199,16 @@ export class MetricsStore {
       ...((await this.meta.get(USAGE_KEY)) as MetricsUsage | undefined),
     };
     this.sealedNow = ((await this.meta.get(SEALED_KEY)) as Sealed | undefined) ?? {};
-    for await (const [, v] of this.meta.iterator(prefixRange('index')))
-      this.indexes.set((v as SeriesIndex).deviceId, v as SeriesIndex);
+    for await (const [, v] of this.meta.iterator(prefixRange('index'))) {
+      const idx = DeviceSeries.fromJson(v as SeriesIndexJson, this.pool);
+      this.indexes.set(idx.deviceId, idx);
+    }
     // The latest values come back from each device's newest open row, so that the dashboard is
     // not empty for the first minute after a restart.
     for (const idx of this.indexes.values()) {
-      for (const source of new Set(idx.cols.map((c) => c.source))) {
+      const sources = new Set<MetricSource>();
+      for (let c = 0; c < idx.next; c++) if (idx.has(c)) sources.add(idx.sourceOf(c));
+      for (const source of sources) {
         for await (const [k, v] of this.data.iterator({
           ...prefixRange('w', idx.deviceId, source),
           reverse: true,
@@ -248,7 +242,7 @@ export class MetricsStore {
     return { ...this.sealedNow };
   }
 
-  index(deviceId: string): SeriesIndex | undefined {
+  index(deviceId: string): DeviceSeries | undefined {
     return this.indexes.get(deviceId);
   }
 
@@ -268,47 +262,34 @@ export class MetricsStore {
       const ops: Op[] = [];
       let bytes = 0;
       // Indexes are rewritten only when a series appears or is relabelled, not every poll.
-      const changed = new Map<string, SeriesIndex>();
+      const changed = new Map<string, DeviceSeries>();
       const latest: Array<{ d: string; cols: number[]; t: number; vals: number[] }> = [];
       for (const e of entries) {
         const sec = Math.floor(e.at / 1000);
         let idx = changed.get(e.deviceId) ?? this.indexes.get(e.deviceId);
-        const values: Array<[number, number]> = [];
+        const cols: number[] = [];
+        const vals: number[] = [];
         for (const s of e.samples) {
           if (!Number.isFinite(s.value)) continue;
-          const k = `${s.metric}|${s.instance}`;
-          const label = e.labels?.[k] ?? e.labels?.[s.instance];
-          let col = this.column(idx, k);
-          if (!col || (label && col.label !== label)) {
+          const label = e.labels?.[`${s.metric}|${s.instance}`] ?? e.labels?.[s.instance];
+          let c = idx ? idx.find(s.metric, s.instance) : -1;
+          if (c < 0 || (label && idx!.labelOf(c) !== label)) {
+            // Copy on write: the index in memory changes only once the batch has committed.
             if (!changed.has(e.deviceId)) {
-              idx = idx ? structuredClone(idx) : { deviceId: e.deviceId, next: 0, cols: [] };
+              idx = idx ? idx.clone() : new DeviceSeries(e.deviceId, this.pool);
               changed.set(e.deviceId, idx);
             }
-            col = this.column(idx, k);
-            if (!col) {
-              col = {
-                c: idx!.next++,
-                metric: s.metric,
-                instance: s.instance,
-                source: e.source,
-                first: sec,
-              };
-              idx!.cols.push(col);
-              this.colCache.get(idx!)?.set(k, col);
-            }
-            if (label) col.label = label;
+            c = idx!.find(s.metric, s.instance);
+            if (c < 0) c = idx!.add(s.metric, s.instance, e.source, sec);
+            if (label) idx!.setLabel(c, label);
           }
-          values.push([col.c, s.value]);
+          cols.push(c);
+          vals.push(s.value);
         }
-        if (values.length === 0) continue;
-        latest.push({
-          d: e.deviceId,
-          cols: values.map((x) => x[0]),
-          t: sec,
-          vals: values.map((x) => x[1]),
-        });
+        if (cols.length === 0) continue;
+        latest.push({ d: e.deviceId, cols, t: sec, vals });
         const k = key('w', e.deviceId, e.source, ts(sec));
-        const row = encodeRow(values);
+        const row = encodeRow(cols, vals);
         ops.push({ type: 'put', key: k, value: row });
         bytes += k.length + row.byteLength;
       }
@@ -321,13 +302,13 @@ export class MetricsStore {
         const op = ops[i] as { key: string; value: Uint8Array };
         const merged = decodeRow(old);
         for (const [c, v] of decodeRow(op.value)) merged.set(c, v);
-        const value = encodeRow([...merged]);
+        const value = encodeRow([...merged.keys()], [...merged.values()]);
         bytes += value.byteLength - op.value.byteLength - (op.key.length + old.byteLength);
         op.value = value;
       });
       if (!(await room(bytes, this.dropLocked))) return false;
       for (const idx of changed.values())
-        ops.push({ type: 'put', key: key('index', idx.deviceId), value: idx, meta: true });
+        ops.push({ type: 'put', key: key('index', idx.deviceId), value: idx.toJson(), meta: true });
       const usage = { ...this.usageNow, rows: this.usageNow.rows + bytes };
       ops.push({ type: 'put', key: USAGE_KEY, value: usage, meta: true });
       await this.commit(ops);
@@ -351,16 +332,6 @@ export class MetricsStore {
     let m = this.latestValues.get(deviceId);
     if (!m) this.latestValues.set(deviceId, (m = new LatestValues()));
     return m;
-  }
-
-  private column(idx: SeriesIndex | undefined, k: string): SeriesColumn | undefined {
-    if (!idx) return undefined;
-    let m = this.colCache.get(idx);
-    if (!m) {
-      m = new Map(idx.cols.map((c) => [`${c.metric}|${c.instance}`, c]));
-      this.colCache.set(idx, m);
-    }
-    return m.get(k);
   }
 
   /** Forgets a deleted device: its index and open rows now; its sealed chunks age out. */
@@ -425,7 +396,7 @@ export class MetricsStore {
     rows: Array<[string, Uint8Array]>,
   ): Promise<void> {
     const idx = this.indexes.get(deviceId);
-    const cols = (idx?.cols ?? []).filter((c) => c.source === source);
+    const cols = idx?.cols((c) => idx.sourceOf(c) === source) ?? [];
     const tKey = key('c', 'raw', ts(hour), deviceId, `~${source}`);
     // Rows that arrive after their hour was sealed are merged into the existing chunk.
     const merged = new Map<number, Map<number, number>>();
@@ -527,7 +498,7 @@ export class MetricsStore {
     const idx = this.indexes.get(deviceId);
     if (!idx) return;
     const w = windowStart(t, u);
-    const cols = idx.cols.filter((c) => c.first < u + unit);
+    const cols = idx.cols((c) => idx.firstOf(c) < u + unit);
     const all = await this.readStoredAll(src, deviceId, cols, u, u + unit);
     const fresh = cols
       .map((c) => ({ c, points: all.get(c.c) ?? [] }))

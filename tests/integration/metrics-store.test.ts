@@ -205,8 +205,8 @@ describe('metrics store (real LevelDB)', () => {
       await store.metrics.load();
       expect(await store.metrics.recount()).toEqual(store.metrics.usage());
       const idx = store.metrics.index('dev0');
-      expect(idx?.cols.length).toBe(30);
-      const pts = await store.metrics.read('dev0', idx!.cols[0]!, 'raw', 0, 2e9);
+      expect(idx?.size).toBe(30);
+      const pts = await store.metrics.read('dev0', idx!.cols()[0]!, 'raw', 0, 2e9);
       expect(pts.length).toBeGreaterThanOrEqual(last);
     } finally {
       await store.close();

@@ -1,0 +1,36 @@
+/**
+ * Strings many devices share (metric names, interface numbers and names): kept once. A site of a
+ * thousand switches has a few hundred distinct values behind a few hundred thousand series.
+ */
+export class StringPool {
+  private readonly map = new Map<string, string>();
+  private readonly ids = new Map<string, number>();
+  private readonly names: string[] = [];
+  intern(s: string): string {
+    const known = this.map.get(s);
+    if (known !== undefined) return known;
+    // A concatenated string is a tree of parts; the copy kept is one flat string.
+    const flat = JSON.parse(JSON.stringify(s)) as string;
+    this.map.set(flat, flat);
+    return flat;
+  }
+  get size(): number {
+    return this.map.size;
+  }
+  /** A small number per metric name (for typed arrays). */
+  idOf(metric: string): number {
+    let id = this.ids.get(metric);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(this.intern(metric));
+      this.ids.set(metric, id);
+    }
+    return id;
+  }
+  peekId(metric: string): number | undefined {
+    return this.ids.get(metric);
+  }
+  nameOf(id: number): string {
+    return this.names[id]!;
+  }
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { DeviceSeries, type SeriesIndexJson } from '../../src/store/series-index.js';
+import { StringPool } from '../../src/lib/string-pool.js';
+
+describe('compact series index', () => {
+  const stored: SeriesIndexJson = {
+    deviceId: 'dev1',
+    next: 4,
+    cols: [
+      { c: 0, metric: 'if.in_bps', instance: '1', source: 'snmp', label: 'Gi0/1', first: 100 },
+      { c: 1, metric: 'if.out_bps', instance: '1', source: 'snmp', label: 'Gi0/1', first: 100 },
+      // column 2 was never written (a gap in the numbering stays a gap)
+      { c: 3, metric: 'reach.up', instance: '', source: 'reach', first: 160 },
+    ],
+  };
+
+  it('reads the stored form and writes it back unchanged', () => {
+    const d = DeviceSeries.fromJson(stored, new StringPool());
+    expect(d.toJson()).toEqual(stored);
+    expect(d.size).toBe(3);
+    expect(d.find('if.out_bps', '1')).toBe(1);
+    expect(d.find('if.out_bps', '2')).toBe(-1);
+    expect(d.find('no.such', '1')).toBe(-1);
+    expect(d.col(2)).toBeUndefined();
+    expect(d.col(-1)).toBeUndefined();
+    expect(d.col(3)).toEqual(stored.cols[2]);
+    expect(d.sourceOf(3)).toBe('reach');
+  });
+
+  it('numbers new columns after the highest ever used and never reuses one', () => {
+    const d = DeviceSeries.fromJson(stored, new StringPool());
+    const c = d.add('cpu.load_pct', '', 'snmp', 200);
+    expect(c).toBe(4);
+    expect(d.find('cpu.load_pct', '')).toBe(4);
+    expect(d.cols((x) => d.sourceOf(x) === 'snmp').map((x) => x.c)).toEqual([0, 1, 4]);
+  });
+
+  it('a clone changes without touching the original (copy on write before a commit)', () => {
+    const d = DeviceSeries.fromJson(stored, new StringPool());
+    const copy = d.clone();
+    copy.add('mem.used_pct', '', 'snmp', 300);
+    copy.setLabel(0, 'uplink');
+    expect(d.find('mem.used_pct', '')).toBe(-1);
+    expect(d.labelOf(0)).toBe('Gi0/1');
+    expect(copy.labelOf(0)).toBe('uplink');
+  });
+
+  it('grows past its first capacity', () => {
+    const d = new DeviceSeries('dev2', new StringPool());
+    for (let i = 0; i < 1000; i++) expect(d.add('if.in_bps', String(i), 'snmp', i)).toBe(i);
+    expect(d.find('if.in_bps', '999')).toBe(999);
+    expect(d.firstOf(999)).toBe(999);
+    expect(d.toJson().cols).toHaveLength(1000);
+  });
+
+  it('shares equal strings between devices', () => {
+    const pool = new StringPool();
+    const a = pool.intern(['Gi0', '/1'].join(''));
+    const b = pool.intern(`Gi0${'/1'}`);
+    expect(a).toBe(b);
+    expect(pool.size).toBe(1);
+    expect(pool.nameOf(pool.idOf('if.in_bps'))).toBe('if.in_bps');
+  });
+});
