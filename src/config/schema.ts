@@ -117,6 +117,54 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    incidents: z
+      .object({
+        /** A problem that returns within this long after it was resolved reopens its incident. */
+        reopenWithinS: z.number().int().min(0).max(30 * 86_400).default(3_600),
+        /** More raise/clear changes than this within flapWindowS make one flapping incident. */
+        flapMaxChanges: z.number().int().min(2).max(100).default(5),
+        flapWindowS: z.number().int().min(60).max(86_400).default(1_800),
+        /**
+         * Notifications wait this long after an incident opens, so that a device found down in
+         * the same cycle as the switch in front of it is suppressed instead of paging anyone.
+         */
+        notifyDelayS: z.number().int().min(0).max(3_600).default(20),
+        /** Resolved incidents (with their timelines) are kept this long. */
+        retentionDays: z.number().int().min(7).max(3_650).default(365),
+        /**
+         * The box's address as people reach it (for links in notifications), for example
+         * `https://caretaker.branch.example`; when unset, links use the box's host name and port.
+         */
+        publicUrl: z.url().optional(),
+      })
+      .strict()
+      .prefault({}),
+    notify: z
+      .object({
+        /** Attempts per notification before it is given up (and shown as failed). */
+        maxAttempts: z.number().int().min(1).max(20).default(8),
+        /** First retry delay; each further retry waits twice as long, up to maxRetryDelayS. */
+        retryDelayS: z.number().int().min(1).max(3_600).default(30),
+        maxRetryDelayS: z.number().int().min(1).max(86_400).default(3_600),
+        /** Consecutive failed attempts after which a channel raises its own event. */
+        failingAfter: z.number().int().min(1).max(100).default(3),
+        sendTimeoutMs: z.number().int().min(1_000).max(120_000).default(15_000),
+      })
+      .strict()
+      .prefault({}),
+    traps: z
+      .object({
+        /** Listen for SNMP traps (a port that cannot be bound is reported, not fatal). */
+        enabled: z.boolean().default(true),
+        port: z.number().int().min(1).max(65_535).default(162),
+        address: z.string().default('0.0.0.0'),
+        perSourcePerS: z.number().int().min(1).max(100_000).default(50),
+        globalPerS: z.number().int().min(1).max(1_000_000).default(1_000),
+        /** Received traps kept for the traps page. */
+        keep: z.number().int().min(100).max(1_000_000).default(20_000),
+      })
+      .strict()
+      .prefault({}),
     jobs: z
       .object({
         /** How long shutdown waits for running jobs before it aborts them. */

@@ -597,7 +597,7 @@ export class ScanService {
         for (const n of obs.snmp.notes) scan.notes.push(`${obs.ip}: ${n}`);
       }
       if (r.history) ops.push(store.devices.historyOp(r.history, nowMs));
-      for (const e of r.events) ops.push(store.events.appendOp(e, nowMs));
+      for (const e of r.events) ops.push(...store.events.appendOps(e, nowMs));
       if (r.outcome === 'new') {
         scan.progress.devicesNew += 1;
         touched.new.push(r.device.id);
@@ -618,7 +618,7 @@ export class ScanService {
       ops.push(store.devices.recordOp(m.device));
       if (m.history) ops.push(store.devices.historyOp(m.history, nowMs));
       if (m.event) {
-        ops.push(store.events.appendOp(m.event, nowMs));
+        ops.push(...store.events.appendOps(m.event, nowMs));
         scan.progress.devicesMissing += 1;
         touched.missing.push(d.id);
       }

@@ -1,9 +1,10 @@
 /**
  * Pure helpers that connect what devices report about each other (LLDP neighbours, forwarding and
- * ARP tables) to the devices of the inventory: for the device page's tables and the topology.
+ * ARP tables) to the devices of the inventory: for the device page's tables, the topology drawing
+ * and the parent derivation of root-cause suppression (src/incidents/parents.ts).
  */
-import type { DeviceDetails, DeviceRecord } from '../../store/types.js';
-import type { InterfaceInfo, Neighbour } from '../../discovery/types.js';
+import type { DeviceDetails, DeviceRecord } from '../store/types.js';
+import type { InterfaceInfo, Neighbour } from './types.js';
 
 export interface DeviceIndex {
   byMac: Map<string, DeviceRecord>;
@@ -103,7 +104,36 @@ export interface Topology {
   edges: TopoEdge[];
 }
 
-const INFRA = new Set(['router', 'firewall', 'switch']);
+/** Where a bridge learned a MAC: the switch, the port's label and how many MACs share that port. */
+export interface FdbPlacement {
+  sw: string;
+  port: string;
+  macsOnPort: number;
+}
+
+/** The topology plus what was learned on the way, for callers that need more than the drawing. */
+export interface TopologyAnalysis extends Topology {
+  /** deviceId → port labels that lead to other infrastructure (uplinks). */
+  uplinks: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Normalised MAC → every non-uplink port a bridge learned it on (inventory MACs or not). */
+  fdbByMac: ReadonlyMap<string, FdbPlacement[]>;
+}
+
+export const INFRA_TYPES: ReadonlySet<string> = new Set(['router', 'firewall', 'switch']);
+const INFRA = INFRA_TYPES;
+
+/**
+ * The access port among the places a MAC was learned: the port with the fewest MACs (an uplink
+ * carries everything behind it), ties broken by the switch's name.
+ */
+export function accessPlacement(
+  list: readonly FdbPlacement[],
+  nameOf: (id: string) => string,
+): FdbPlacement | undefined {
+  return [...list].sort(
+    (x, y) => x.macsOnPort - y.macsOnPort || nameOf(x.sw).localeCompare(nameOf(y.sw)),
+  )[0];
+}
 
 /**
  * Links between devices:
@@ -118,6 +148,16 @@ export function buildTopology(
   interfacesOf: ReadonlyMap<string, InterfaceInfo[]>,
   detailsOf: ReadonlyMap<string, DeviceDetails | undefined>,
 ): Topology {
+  const { nodes, edges } = analyseTopology(devices, interfacesOf, detailsOf);
+  return { nodes, edges };
+}
+
+/** buildTopology, also returning the uplink ports and where each MAC was learned. */
+export function analyseTopology(
+  devices: DeviceRecord[],
+  interfacesOf: ReadonlyMap<string, InterfaceInfo[]>,
+  detailsOf: ReadonlyMap<string, DeviceDetails | undefined>,
+): TopologyAnalysis {
   const idx = buildIndex(devices, interfacesOf);
   const byId = new Map(devices.map((d) => [d.id, d]));
   const nodes: TopoNode[] = devices.map((d) => ({
@@ -197,7 +237,8 @@ export function buildTopology(
   }
 
   // FDB: candidate (switch, port) per device MAC, with the number of MACs on that port.
-  const candidates = new Map<string, Array<{ sw: string; port: string; macsOnPort: number }>>();
+  const candidates = new Map<string, FdbPlacement[]>();
+  const fdbByMac = new Map<string, FdbPlacement[]>();
   for (const d of sorted) {
     const det = detailsOf.get(d.id);
     if (!det?.fdb.length) continue;
@@ -210,22 +251,29 @@ export function buildTopology(
     for (const f of det.fdb) {
       const port = labelOf(f);
       if (up.has(port)) continue;
-      const target = idx.byMac.get(normMac(f.mac) ?? '');
+      const mac = normMac(f.mac);
+      if (!mac) continue;
+      const placement: FdbPlacement = { sw: d.id, port, macsOnPort: perPort.get(port) ?? 0 };
+      const seen = fdbByMac.get(mac) ?? [];
+      seen.push(placement);
+      fdbByMac.set(mac, seen);
+      const target = idx.byMac.get(mac);
       if (!target || target.id === d.id) continue;
       const list = candidates.get(target.id) ?? [];
-      list.push({ sw: d.id, port, macsOnPort: perPort.get(port) ?? 0 });
+      list.push(placement);
       candidates.set(target.id, list);
     }
   }
   for (const [target, list] of [...candidates].sort((x, y) => x[0].localeCompare(y[0]))) {
     if (lldpLinked.has(target)) continue;
-    const best = [...list].sort(
-      (x, y) =>
-        x.macsOnPort - y.macsOnPort ||
-        (byId.get(x.sw)?.name ?? '').localeCompare(byId.get(y.sw)?.name ?? ''),
-    )[0]!;
+    const best = accessPlacement(list, (id) => byId.get(id)?.name ?? '')!;
     const k = pairKey(best.sw, target);
     if (!edges.has(k)) edges.set(k, { a: best.sw, b: target, aPort: best.port, via: 'fdb' });
   }
-  return { nodes: [...nodes, ...ghosts.values()], edges: [...edges.values()] };
+  return {
+    nodes: [...nodes, ...ghosts.values()],
+    edges: [...edges.values()],
+    uplinks,
+    fdbByMac,
+  };
 }

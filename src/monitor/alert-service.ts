@@ -107,8 +107,8 @@ export class AlertService {
       raisedAt: new Date(a.raisedAt).toISOString(),
     });
     return [
-      ...clear.map((a) =>
-        store.events.appendOp(
+      ...clear.flatMap((a) =>
+        store.events.appendOps(
           {
             kind: 'alert.cleared',
             // The clear itself is good news; what it closes keeps its weight in the details.
@@ -120,8 +120,8 @@ export class AlertService {
           now,
         ),
       ),
-      ...raise.map((a) =>
-        store.events.appendOp(
+      ...raise.flatMap((a) =>
+        store.events.appendOps(
           {
             kind: 'alert.raised',
             severity: a.severity,

@@ -184,7 +184,7 @@ function localParts(ms: number, tz: string): Ymd & { hh: number; mm: number; ss:
 }
 
 /** How far the zone's wall clock is ahead of UTC at this instant. */
-function offsetMs(ms: number, tz: string): number {
+export function offsetMs(ms: number, tz: string): number {
   const p = localParts(ms, tz);
   return Date.UTC(p.y, p.m - 1, p.d, p.hh, p.mm, p.ss) - Math.floor(ms / 1000) * 1000;
 }

@@ -621,7 +621,7 @@ export class InspectionService {
         if (lastRaised && lastRaised >= newest) continue;
         const fresh = missed.dates.filter((d) => !lastRaised || d > lastRaised);
         const assignee = users.get(plan.assigneeId)?.name ?? 'a removed user';
-        const op = store.events.appendOp(
+        const eventOps = store.events.appendOps(
           {
             kind: 'inspection.overdue',
             severity: 'warning',
@@ -651,10 +651,10 @@ export class InspectionService {
             since: plan.overdue?.since ?? new Date(overdueAt(s, plan.nextDue, tz)).toISOString(),
             lastRaised: newest,
             missed: missed.total,
-            eventKey: op.key,
+            eventKey: eventOps[0]!.key,
           },
         };
-        await store.write([op, store.inspections.putOp(next)]);
+        await store.write([...eventOps, store.inspections.putOp(next)]);
         raised += 1;
       }
       return { checked: plans.length, overdue, raised };

@@ -6,17 +6,40 @@ import type { EventRecord } from './types.js';
 /** Events (new device, device missing, …), newest last; the incidents feature consumes them. */
 export class EventsStore {
   readonly sub: Sub<EventRecord>;
+  /**
+   * Keys of events the incident service has not folded in yet, written in the same batch as the
+   * event: it consumes them in its own batches, so a crash in between loses and repeats nothing.
+   */
+  readonly inbox: Sub<string>;
   constructor(db: Db) {
     this.sub = sub<EventRecord>(db, 'events');
+    this.inbox = sub<string>(db, 'event-inbox');
   }
-  appendOp(e: Omit<EventRecord, 'key' | 'at'>, nowMs: number): BatchOp {
+  /** The event and its inbox entry (one batch with the change that caused it). */
+  appendOps(e: Omit<EventRecord, 'key' | 'at'>, nowMs: number): BatchOp[] {
     const k = timeKey(nowMs);
-    return {
-      type: 'put',
-      sublevel: this.sub,
-      key: k,
-      value: { ...e, key: k, at: new Date(nowMs).toISOString() },
-    };
+    return [
+      {
+        type: 'put',
+        sublevel: this.sub,
+        key: k,
+        value: { ...e, key: k, at: new Date(nowMs).toISOString() },
+      },
+      { type: 'put', sublevel: this.inbox, key: k, value: k },
+    ];
+  }
+  /** The oldest unprocessed events, at most `limit` (a missing event is skipped with its entry). */
+  async pending(limit: number): Promise<Array<{ inboxKey: string; event?: EventRecord }>> {
+    const keys: string[] = [];
+    for await (const k of this.inbox.keys({ limit })) keys.push(k);
+    const events = await this.sub.getMany(keys);
+    return keys.map((k, i) => ({ inboxKey: k, ...(events[i] ? { event: events[i] } : {}) }));
+  }
+  doneOp(inboxKey: string): BatchOp {
+    return { type: 'del', sublevel: this.inbox, key: inboxKey };
+  }
+  async get(key: string): Promise<EventRecord | undefined> {
+    return this.sub.get(key);
   }
   /** Keys of events older than the cutoff (ISO time), oldest first, at most `limit`. */
   async keysBefore(cutoffIso: string, limit: number): Promise<string[]> {

@@ -223,7 +223,18 @@ export interface EventRecord {
     | 'inspection.overdue'
     /** The metrics store stopped (disk full, quota) or resumed writing. */
     | 'metrics.suspended'
-    | 'metrics.resumed';
+    | 'metrics.resumed'
+    /** A notification channel failed several attempts in a row (details: channel, last error). */
+    | 'notify.channel-failing'
+    /** A failing notification channel delivered again. */
+    | 'notify.channel-recovered'
+    /** An SNMP trap (details: the decoded trap; deviceId when the sender is in the inventory). */
+    | 'trap.received'
+    /** A trap with an unknown community or v3 user (details: source address, reason). */
+    | 'trap.auth-failure'
+    /** A maintenance window began or ended (details: window id and name). */
+    | 'maintenance.started'
+    | 'maintenance.ended';
   severity: 'info' | 'warning' | 'minor' | 'major' | 'critical';
   deviceId?: string;
   message: string;

@@ -12,8 +12,8 @@ it('paging a filtered event list never skips an event at the scan limit', async 
     // newest first: e5 (other), e4 (other), e3 (wanted), e2 (other), e1 (wanted)
     const devices = ['wanted', 'other', 'wanted', 'other', 'other'];
     await store.write(
-      devices.map((deviceId, i) =>
-        store.events.appendOp(
+      devices.flatMap((deviceId, i) =>
+        store.events.appendOps(
           { kind: 'alert.raised', severity: 'major', deviceId, message: `e${i + 1}` },
           T + i * 1000,
         ),

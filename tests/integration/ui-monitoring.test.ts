@@ -408,11 +408,11 @@ describe('the monitoring page', () => {
     const base = clock.now();
     await t.store.write(
       Array.from({ length: 60 }, (_, i) =>
-        t.store.events.appendOp(
+        t.store.events.appendOps(
           { kind: 'device.new', severity: 'info', deviceId: 'dev-nas', message: `Found ${i}` },
           base + i,
         ),
-      ),
+      ).flat(),
     );
     const first = await html('/monitoring?kind=device.new');
     expect((first.match(/data-event=/g) ?? []).length).toBe(50);

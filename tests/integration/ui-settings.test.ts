@@ -210,7 +210,7 @@ describe('housekeeping of discovery records', () => {
           message: 'ancient',
         },
       },
-      t.store.events.appendOp(
+      ...t.store.events.appendOps(
         { kind: 'device.new', severity: 'info', message: 'recent' },
         Date.now(),
       ),

@@ -18,6 +18,12 @@ export const EVENT_KIND_LABELS = {
   'inspection.overdue': 'Inspection overdue',
   'metrics.suspended': 'Metrics suspended',
   'metrics.resumed': 'Metrics resumed',
+  'notify.channel-failing': 'Notification channel failing',
+  'notify.channel-recovered': 'Notification channel recovered',
+  'trap.received': 'SNMP trap',
+  'trap.auth-failure': 'Trap refused',
+  'maintenance.started': 'Maintenance started',
+  'maintenance.ended': 'Maintenance ended',
 } as const;
 
 export type EventKind = keyof typeof EVENT_KIND_LABELS;

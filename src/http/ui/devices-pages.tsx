@@ -14,7 +14,7 @@ import {
   normMac,
   portName,
   remotePortName,
-} from './device-graph.js';
+} from '../../discovery/topology.js';
 import { DeviceListPage } from '../../../views/pages/devices/list.js';
 import {
   DeviceDetailPage,
