@@ -28,7 +28,14 @@ import { AlertService } from './monitor/alert-service.js';
 import { InterfaceMarkService } from './monitor/interface-mark-service.js';
 import { CheckService } from './monitor/check-service.js';
 import { InspectionService } from './monitor/inspection-service.js';
+import os from 'node:os';
 import { Mutex } from './lib/mutex.js';
+import { IncidentService } from './incidents/incident-service.js';
+import { NotificationService } from './incidents/notification-service.js';
+import { ParentService } from './incidents/parent-service.js';
+import { readSelfNetwork } from './incidents/self-network.js';
+import { TrapService } from './incidents/trap-service.js';
+import { MaintenanceService } from './incidents/maintenance-service.js';
 import type { AppDeps } from './http/deps.js';
 import type { AppEnv } from './http/env.js';
 import { describeError } from './core/errors.js';
@@ -144,9 +151,67 @@ export async function buildServices(
       alerts,
       checks,
     });
-    removal.extraOps = (id) => store.serviceChecks.deviceDeleteOps(id);
+    const parents = new ParentService({
+      store,
+      clock,
+      logger,
+      self: () => readSelfNetwork(),
+      inventoryLock,
+    });
+    const links = { incidents: undefined as IncidentService | undefined };
+    const publicBase = (
+      config.incidents.publicUrl ?? `http://${os.hostname()}:${config.port}`
+    ).replace(/\/+$/, '');
+    const notifications = new NotificationService({
+      store,
+      clock,
+      logger,
+      config,
+      secrets,
+      site: async () => {
+        const s = await site.get();
+        return { siteName: s.name, boxName: os.hostname(), timeZone: s.timezone };
+      },
+      linkFor: (id) => `${publicBase}/incidents${id ? `/${encodeURIComponent(id)}` : ''}`,
+      incidentsSince: (fromMs) => links.incidents!.since(fromMs),
+      shouldSend: (d) => links.incidents!.shouldSend(d),
+      onFinished: (d, now) => links.incidents!.deliveryLineOps(d, now),
+      version: VERSION,
+    });
+    const incidents = new IncidentService({
+      store,
+      clock,
+      logger,
+      config,
+      statuses: () => monitor.statuses(),
+      ancestors: (id) => parents.ancestors(id),
+      notifier: notifications,
+      autoResolve: (ruleId) => rules.autoResolves(ruleId),
+      recheck: async (signal) => {
+        await monitor.reachCycle(signal);
+        await monitor.serviceCycle(signal);
+      },
+    });
+    links.incidents = incidents;
+    const maintenance = new MaintenanceService({ store, clock, site });
+    const traps = new TrapService({
+      store,
+      clock,
+      logger,
+      config,
+      credentials,
+      onWritten: () => incidents.kick(),
+    });
+    removal.extraOps = async (id) => [
+      ...(await store.serviceChecks.deviceDeleteOps(id)),
+      ...(await store.deviceParents.deviceDeleteOps(id)),
+    ];
     removal.wrap = (id, commit) => alerts.forgetDevice(id, commit);
-    removal.after = (id) => monitor.forgetDevice(id);
+    removal.after = async (id) => {
+      await monitor.forgetDevice(id);
+      parents.invalidate();
+      traps.invalidate();
+    };
     const interrupted = await scans.recover();
     if (interrupted)
       logger.warn(
@@ -171,11 +236,19 @@ export async function buildServices(
         inspections,
         monitor,
         metrics,
+        incidents,
+        notifications,
+        traps,
       },
     });
     late.scheduler = scheduler;
     scheduler.setSchedule('discovery', (await discovery.get()).schedule);
-    if (opts.startJobs !== false) await scheduler.start();
+    if (opts.startJobs !== false) {
+      await scheduler.start();
+      incidents.start();
+      await notifications.start();
+      await traps.start();
+    }
     const deps: AppDeps = {
       config,
       store,
@@ -198,6 +271,11 @@ export async function buildServices(
       inspections,
       metrics,
       monitor,
+      incidents,
+      notifications,
+      parents,
+      traps,
+      maintenance,
       version: VERSION,
       startedAt: clock.now(),
     };
@@ -254,6 +332,7 @@ export async function startService(
     });
   } catch (err) {
     await services.scheduler.stop();
+    await stopIncidents(services.deps);
     await services.store.close();
     throw err;
   }
@@ -288,10 +367,18 @@ export async function startService(
       });
       await services.deps.scans.shutdown();
       await services.scheduler.stop();
+      await stopIncidents(services.deps);
       await services.store.close();
       logger.info({ component: 'main' }, 'stopped');
     })().catch((err: unknown) => {
       logger.error({ component: 'main', err: describeError(err) }, 'shutdown failed');
     }));
   return { ...services, server, url, stop };
+}
+
+/** Stops what receives and sends (traps, incident upkeep, notifications) before the store closes. */
+async function stopIncidents(deps: AppDeps): Promise<void> {
+  await deps.traps.stop();
+  await deps.incidents.stop();
+  await deps.notifications.stop();
 }

@@ -24,6 +24,13 @@ import { credentialsApi } from './api/credentials.js';
 import { devicesApi } from './api/devices.js';
 import { seriesApi, eventsApi, deviceMonitorApi, monitoringApi } from './api/metrics.js';
 import { rulesApi, alertsApi, interfaceMarksApi } from './api/rules.js';
+import {
+  incidentsApi,
+  maintenanceApi,
+  channelsApi,
+  trapsApi,
+  parentsApi,
+} from './api/incidents.js';
 import { inspectionsApi } from './api/inspections.js';
 import { checksApi } from './api/checks.js';
 import { authPages } from './ui/auth-pages.js';
@@ -104,6 +111,11 @@ export async function buildApp(deps: AppDeps): Promise<Hono<AppEnv>> {
   api.route('/checks', checksApi(deps)); // view: any role; add/edit/delete: operator
   api.route('/discovery', discoveryApi(deps)); // view: any role; scan/cancel: operator
   api.route('/inspections', inspectionsApi(deps)); // view: any role; plans, completions: operator; delete: admin
+  api.route('/incidents', incidentsApi(deps)); // view: any role; acknowledge, assign, note, resolve: operator
+  api.route('/maintenance-windows', maintenanceApi(deps)); // view: any role; change: operator; delete: admin
+  api.route('/channels', channelsApi(deps)); // view: any role; change: admin; send test: operator
+  api.route('/traps', trapsApi(deps)); // received traps and receiver counters: any role
+  api.route('/devices', parentsApi(deps)); // /devices/:id/parent: view any role; override: operator
   app.route('/api/v1', api);
 
   // ---- UI --------------------------------------------------------------------------------

@@ -21,6 +21,11 @@ import type { InspectionService } from '../monitor/inspection-service.js';
 
 import type { MetricsService } from '../monitor/metrics-service.js';
 import type { MonitorService } from '../monitor/monitor-service.js';
+import type { IncidentService } from '../incidents/incident-service.js';
+import type { NotificationService } from '../incidents/notification-service.js';
+import type { ParentService } from '../incidents/parent-service.js';
+import type { TrapService } from '../incidents/trap-service.js';
+import type { MaintenanceService } from '../incidents/maintenance-service.js';
 
 /** What the HTTP layer may call: services, never `level` directly. */
 export interface AppDeps {
@@ -45,6 +50,11 @@ export interface AppDeps {
   inspections: InspectionService;
   metrics: MetricsService;
   monitor: MonitorService;
+  incidents: IncidentService;
+  notifications: NotificationService;
+  parents: ParentService;
+  traps: TrapService;
+  maintenance: MaintenanceService;
   version: string;
   startedAt: number;
 }

@@ -4,6 +4,9 @@ import type { ScanService } from '../discovery/scan-service.js';
 import type { InspectionService } from '../monitor/inspection-service.js';
 import type { MonitorService } from '../monitor/monitor-service.js';
 import type { MetricsService } from '../monitor/metrics-service.js';
+import type { IncidentService } from '../incidents/incident-service.js';
+import type { NotificationService } from '../incidents/notification-service.js';
+import type { TrapService } from '../incidents/trap-service.js';
 import type { Config } from '../config/schema.js';
 import { everySeconds } from './every.js';
 
@@ -12,6 +15,9 @@ export type JobDeps = HousekeepingDeps & { scans: ScanService } & {
   inspections: InspectionService;
   monitor: MonitorService;
   metrics: MetricsService;
+  incidents: IncidentService;
+  notifications: NotificationService;
+  traps: TrapService;
 };
 
 /** The table of every background job of the appliance. */
@@ -65,6 +71,20 @@ export function jobTable(
       schedule: '7,22,37,52 * * * *',
       timeoutMs: 5 * 60_000,
       run: housekeeping,
+    },
+    {
+      name: 'incident-housekeeping',
+      title: 'Incident housekeeping',
+      description:
+        'Removes resolved incidents past their retention, finished notification deliveries older than 90 days, and received traps beyond the number kept.',
+      schedule: '41 3 * * *',
+      timeoutMs: 10 * 60_000,
+      run: async (deps, signal) => {
+        const incidents = await deps.incidents.expire(signal);
+        const deliveries = await deps.notifications.prune(90, signal);
+        const traps = await deps.traps.trim(signal);
+        return `removed ${incidents} incident(s), ${deliveries} delivery record(s), ${traps} trap(s)`;
+      },
     },
     {
       name: 'discovery',

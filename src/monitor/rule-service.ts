@@ -94,6 +94,13 @@ export class RuleService {
     };
   }
 
+  /** Whether incidents of a rule resolve themselves when its alert clears (unknown rules: yes). */
+  async autoResolves(ruleId: string | undefined): Promise<boolean> {
+    if (!ruleId) return true;
+    const rule = (await this.snapshot()).rules.find((r) => r.id === ruleId);
+    return rule?.autoResolve ?? true;
+  }
+
   async list(): Promise<RuleView[]> {
     const s = await this.snapshot();
     return s.rules.map((r) => this.view(r, s.overrides));

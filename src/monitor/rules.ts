@@ -70,6 +70,8 @@ const ruleObject = z
     appliesTo: z.array(z.enum(DEVICE_TYPES)).max(DEVICE_TYPES.length).optional(),
     /** Interface metrics: every enabled interface, or only the important ones. */
     interfaces: z.enum(['all', 'important']).optional(),
+    /** Whether the incident of this rule resolves by itself when the alert clears (default yes). */
+    autoResolve: z.boolean().optional(),
     /** reboot: the alert clears by itself this long after the last restart. */
     clearAfterS: z
       .number()
@@ -135,6 +137,7 @@ export const rulePatchSchema = z
     appliesTo: z.array(z.enum(DEVICE_TYPES)).max(DEVICE_TYPES.length).nullable().optional(),
     interfaces: z.enum(['all', 'important']).optional(),
     clearAfterS: ruleObject.shape.clearAfterS,
+    autoResolve: ruleObject.shape.autoResolve,
   })
   .strict()
   .refine((p) => Object.keys(p).length > 0, 'Name at least one field to change.');

@@ -18,6 +18,11 @@ import { MetricsStore } from './metrics.js';
 import { MonitorStateStore } from './monitor-state.js';
 import { ServiceChecksStore } from './service-checks.js';
 import { InspectionsStore } from './inspections.js';
+import { IncidentsStore } from './incidents.js';
+import { MaintenanceStore } from './maintenance.js';
+import { TrapsStore } from './traps.js';
+import { DeviceParentsStore } from './device-parents.js';
+import { NotificationsStore } from './notifications.js';
 import { randomId } from '../core/ids.js';
 
 /** The store: domain repositories over one LevelDB, and the one way to write atomically. */
@@ -39,6 +44,11 @@ export class Store {
   readonly monitorState: MonitorStateStore;
   readonly serviceChecks: ServiceChecksStore;
   readonly inspections: InspectionsStore;
+  readonly incidents: IncidentsStore;
+  readonly maintenance: MaintenanceStore;
+  readonly traps: TrapsStore;
+  readonly deviceParents: DeviceParentsStore;
+  readonly notifications: NotificationsStore;
   readonly dataDir: string;
   migration: MigrationResult | undefined;
   private readonly db: Db;
@@ -63,6 +73,11 @@ export class Store {
     this.monitorState = new MonitorStateStore(db);
     this.serviceChecks = new ServiceChecksStore(db);
     this.inspections = new InspectionsStore(db);
+    this.incidents = new IncidentsStore(db);
+    this.maintenance = new MaintenanceStore(db);
+    this.traps = new TrapsStore(db);
+    this.deviceParents = new DeviceParentsStore(db);
+    this.notifications = new NotificationsStore(db);
   }
 
   /** Applies all writes or none. */

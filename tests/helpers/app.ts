@@ -72,6 +72,9 @@ export async function createTestApp(
     request,
     close: async () => {
       await services.scheduler.stop();
+      await services.deps.traps.stop();
+      await services.deps.incidents.stop();
+      await services.deps.notifications.stop();
       await services.store.close();
       await tmp.cleanup();
     },
