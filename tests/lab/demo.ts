@@ -14,7 +14,11 @@ import { startLab, labSkipReason, type Lab } from './lab.js';
 import { startApplianceInLab } from './appliance.js';
 import { startSimulator, type Simulator } from './simulator/index.js';
 import { startServiceProcess } from '../helpers/service-process.js';
-import { seedDemo } from './demo-seed.js';
+import { seedDemo, seedDemoChannels } from './demo-seed.js';
+import { startDemoInbox } from './demo-inbox.js';
+
+/** The demo webhook channel's signing secret (the inbox checks every signature with it). */
+const DEMO_WEBHOOK_SECRET = 'demo-webhook-secret-not-for-real-use';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const fresh = process.argv.includes('--fresh');
@@ -81,10 +85,30 @@ async function main(): Promise<void> {
         },
       ],
     );
+    // The branch's notification receivers and the lab's cables, on the management link.
+    const cables = new Map(lab.devices.map((d) => [d.name, true]));
+    const inbox = await startDemoInbox({
+      host: lab.appliance.hostMgmtIp,
+      httpPort: 8025,
+      smtpPort: 2525,
+      webhookSecret: DEMO_WEBHOOK_SECRET,
+      devices: () => lab.devices.map((d) => ({ name: d.name, ip: d.ip, up: cables.get(d.name)! })),
+      setLink: async (name, up) => {
+        await lab.setLink(name, up);
+        cables.set(name, up);
+      },
+    });
+    cleanups.push(() => inbox.stop());
+    await seedDemoChannels(dataDir, { ...inbox, webhookSecret: DEMO_WEBHOOK_SECRET });
     const app = await startApplianceInLab(lab, {
       dataDir,
       port,
-      config: { discovery: { scanOnStart: true } },
+      config: {
+        discovery: { scanOnStart: true },
+        // Quicker than the defaults, so that an unplugged device pages within a minute.
+        monitor: { reachIntervalS: 10, downAfterFailures: 2 },
+        incidents: { publicUrl: `http://${lab.appliance.mgmtIp}:${port}` },
+      },
     });
     cleanups.push(() => app.stop());
     app.child.stdout?.pipe(process.stdout);
@@ -92,6 +116,7 @@ async function main(): Promise<void> {
       `Caretaker demo on the lab LAN ${lab.subnet} (${lab.devices.length} devices)`,
       `URL: ${app.url}`,
       ...(await setupHint(app.url)),
+      `Notifications and lab cables: ${inbox.url}`,
       `Data: ${dataDir}`,
       'Stop with Ctrl-C.',
     ]);
