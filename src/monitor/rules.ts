@@ -137,7 +137,8 @@ export const rulePatchSchema = z
     appliesTo: z.array(z.enum(DEVICE_TYPES)).max(DEVICE_TYPES.length).nullable().optional(),
     interfaces: z.enum(['all', 'important']).optional(),
     clearAfterS: ruleObject.shape.clearAfterS,
-    autoResolve: ruleObject.shape.autoResolve,
+    /** null: the default (incidents resolve by themselves). */
+    autoResolve: z.boolean('Say true or false.').nullable().optional(),
   })
   .strict()
   .refine((p) => Object.keys(p).length > 0, 'Name at least one field to change.');

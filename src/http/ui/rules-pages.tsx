@@ -56,6 +56,7 @@ function valuesOf(r: RuleView): RuleFormValues {
   return {
     title: r.title,
     enabled: r.enabled,
+    autoResolve: r.autoResolve ?? true,
     threshold: str(r.threshold),
     clearThreshold: r.clearThreshold !== undefined ? str(r.clearThreshold) : '',
     forMin: minutes(r.forS),
@@ -82,6 +83,8 @@ function rulePatchOf(r: RuleDetail, form: Record<string, string>): Record<string
   const patch: Record<string, unknown> = {
     title: form.title ?? '',
     enabled: form.enabled === 'on',
+    // On is the default: stored as no field, so that the rule still reads as unedited.
+    autoResolve: form.autoResolve === 'on' ? null : false,
     forS: seconds(parseNum(form.forMin)) ?? 0,
     severity: form.severity ?? '',
   };
@@ -118,6 +121,7 @@ function valuesFromForm(form: Record<string, string>, r: RuleView): RuleFormValu
   return {
     title: form.title ?? base.title,
     enabled: form.enabled === 'on',
+    autoResolve: form.autoResolve === 'on',
     threshold: form.threshold ?? base.threshold,
     clearThreshold: form.clearThreshold ?? base.clearThreshold,
     forMin: form.forMin ?? base.forMin,

@@ -36,6 +36,7 @@ export interface RuleDetail {
 export interface RuleFormValues {
   title: string;
   enabled: boolean;
+  autoResolve: boolean;
   threshold: string;
   clearThreshold: string;
   forMin: string;
@@ -99,6 +100,13 @@ function RuleForm(p: {
         checked={v.enabled}
         errors={p.errors}
         hint="A disabled rule raises nothing, and its raised alerts clear. Overrides can still turn it on for a type or a device."
+      />
+      <CheckBox
+        name="autoResolve"
+        label="Resolve its incidents by themselves"
+        checked={v.autoResolve}
+        errors={p.errors}
+        hint="When the alert clears, its incident is resolved. Off: the incident stays open (marked cleared) until a person resolves it."
       />
       {r.hasLevel ? (
         <div class="pair">
