@@ -65,6 +65,7 @@ function fresh(sig: IncidentSignal, id: string, autoResolve: boolean): IncidentR
     openedAt: at,
     active: sig.type !== 'once',
     autoResolve: autoResolve && sig.type !== 'once',
+    ...(sig.type === 'once' ? { oneShot: true } : {}),
     reopenCount: 0,
     flapping: false,
     transitions: sig.type === 'raise' ? [sig.at] : [],

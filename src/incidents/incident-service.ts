@@ -541,7 +541,7 @@ export class IncidentService {
     return this.lock.run(async () => {
       const { store, clock } = this.deps;
       const inc = await store.incidents.get(id);
-      if (!inc) throw notFound('incident');
+      if (!inc) throw notFound('The incident');
       const now = clock.now();
       let step: Step;
       try {
@@ -618,7 +618,7 @@ export class IncidentService {
 
   async get(id: string): Promise<{ incident: IncidentRecord; timeline: TimelineEntry[] }> {
     const incident = await this.deps.store.incidents.get(id);
-    if (!incident) throw notFound('incident');
+    if (!incident) throw notFound('The incident');
     return { incident, timeline: await this.deps.store.incidents.timelineOf(id) };
   }
 

@@ -66,7 +66,7 @@ export class MaintenanceService {
 
   async get(id: string): Promise<MaintenanceView> {
     const w = await this.deps.store.maintenance.get(id);
-    if (!w) throw notFound('maintenance window');
+    if (!w) throw notFound('The maintenance window');
     return this.view(w);
   }
 
@@ -99,7 +99,7 @@ export class MaintenanceService {
     return this.lock.run(async () => {
       const { store, clock } = this.deps;
       const old = await store.maintenance.get(id);
-      if (!old) throw notFound('maintenance window');
+      if (!old) throw notFound('The maintenance window');
       const now = clock.now();
       const w: MaintenanceWindow = {
         ...spec,
@@ -126,7 +126,7 @@ export class MaintenanceService {
     await this.lock.run(async () => {
       const { store, clock } = this.deps;
       const old = await store.maintenance.get(id);
-      if (!old) throw notFound('maintenance window');
+      if (!old) throw notFound('The maintenance window');
       await store.write([
         store.maintenance.delOp(id),
         store.audit.recordOp(ctx, 'maintenance.deleted', `maintenance:${id}`, clock.now(), {

@@ -30,6 +30,8 @@ export interface IncidentRecord {
   active: boolean;
   /** Resolve when the clearing event arrives (per rule; one-shot problems are resolved by hand). */
   autoResolve: boolean;
+  /** A one-time problem (a restart, a vendor trap) that has no clearing event. */
+  oneShot?: boolean;
   acknowledgedAt?: string;
   acknowledgedBy?: string;
   resolvedAt?: string;

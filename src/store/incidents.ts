@@ -50,8 +50,11 @@ export class IncidentsStore {
     };
   }
 
+  /** The newest `limit` lines of an incident's timeline, oldest first. */
   async timelineOf(id: string, limit = 500): Promise<TimelineEntry[]> {
-    return (await readAll(this.timeline, { ...prefixRange(id), limit })).map(([, v]) => v);
+    return (await readAll(this.timeline, { ...prefixRange(id), limit, reverse: true }))
+      .map(([, v]) => v)
+      .reverse();
   }
 
   /** Newest first; `before` is an id from the previous page. */
