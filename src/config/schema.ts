@@ -120,7 +120,12 @@ export const configSchema = z
     incidents: z
       .object({
         /** A problem that returns within this long after it was resolved reopens its incident. */
-        reopenWithinS: z.number().int().min(0).max(30 * 86_400).default(3_600),
+        reopenWithinS: z
+          .number()
+          .int()
+          .min(0)
+          .max(30 * 86_400)
+          .default(3_600),
         /** More raise/clear changes than this within flapWindowS make one flapping incident. */
         flapMaxChanges: z.number().int().min(2).max(100).default(5),
         flapWindowS: z.number().int().min(60).max(86_400).default(1_800),

@@ -42,6 +42,8 @@ import { checksPages } from './ui/checks-pages.js';
 import { discoveryPages, discoverySettingsPages } from './ui/discovery-pages.js';
 import { inspectionsPages } from './ui/inspections-pages.js';
 import { monitoringPages } from './ui/monitoring-pages.js';
+import { notifyPages, maintenancePages, trapsPages } from './ui/notify-pages.js';
+import { incidentsPages } from './ui/incidents-pages.js';
 
 export const STATIC_ROOT = path.resolve(
   import.meta.dirname,
@@ -124,13 +126,18 @@ export async function buildApp(deps: AppDeps): Promise<Hono<AppEnv>> {
   ui.use(requireAuth());
   ui.route('/settings', settingsPages(deps));
   ui.route('/settings', discoverySettingsPages(deps)); // discovery: view any, change admin; credentials: admin
+  ui.route('/settings/notifications', notifyPages(deps)); // view any; change admin; send test: operator
+  ui.route('/settings/maintenance', maintenancePages(deps)); // view any; change: operator; delete: admin
   ui.route('/devices', devicesPages(deps)); // view: any role; edit: operator; delete: admin
   ui.route('/devices', checksPages(deps)); // /devices/:id/checks…: view any role; change: operator
   ui.route('/discovery', discoveryPages(deps)); // view: any role; scan/cancel: operator
   // Before any generic /monitoring route, which would otherwise answer for these paths.
   ui.route('/monitoring/rules', rulesPages(deps)); // view: any; rules: admin; interface marks: operator
   ui.route('/monitoring/inspections', inspectionsPages(deps)); // view: any; plans, completing: operator; delete: admin
+  ui.route('/monitoring/traps', trapsPages(deps)); // received traps and the receiver: any role
   ui.route('/monitoring', monitoringPages(deps)); // alerts, events, store and jobs: any role
+  // Before mainPages, whose area placeholders would otherwise answer for /incidents.
+  ui.route('/incidents', incidentsPages(deps)); // view: any role; acknowledge, assign, note, resolve: operator
   ui.route('/', mainPages(deps)); // dashboard (+ /dashboard/body), placeholders, account
   app.route('/', ui);
 

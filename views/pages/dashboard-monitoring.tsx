@@ -3,6 +3,7 @@ import { LineChart } from '../charts/line-chart.js';
 import { Sparkline } from '../charts/sparkline.js';
 import { GaugeBar } from '../charts/gauge-bar.js';
 import { formatClock, formatDateTime, formatDuration, formatValue } from '../charts/scale.js';
+import { OpenIncidents, type OpenIncidentsProps } from './incidents/dashboard-block.js';
 
 export type Severity = 'info' | 'warning' | 'minor' | 'major' | 'critical';
 
@@ -53,6 +54,8 @@ export interface MonitoringDashboardProps {
   siteTraffic?: ChartSeries[] | undefined;
   /** ISO-8601 time of the last finished poll. */
   lastPollAt?: string | undefined;
+  /** Unresolved incidents, the worst few first. */
+  incidents?: OpenIncidentsProps | undefined;
 }
 
 /** The element the dashboard refreshes itself into. */
@@ -401,6 +404,7 @@ export function MonitoringDashboard(p: MonitoringDashboardProps) {
     >
       <StatusStrip {...p} />
       <div class="dash-grid">
+        {p.incidents ? <OpenIncidents {...p.incidents} tz={p.tz} now={p.now} /> : null}
         <Problems {...p} />
         <Tasks {...p} />
         {p.siteTraffic ? (

@@ -80,6 +80,9 @@ export interface MonitoringPageProps {
     suspended?: string | undefined;
   };
   jobs: MonitoringJobRow[];
+  /** The SNMP trap receiver: listening, off, or failed to open its port. */
+  traps?:
+    { state: 'listening' | 'off' | 'idle' | 'failed'; accepted?: number | undefined } | undefined;
 }
 
 export const EVENTS_ID = 'events';
@@ -341,6 +344,25 @@ export function MonitoringPage(p: MonitoringPageProps) {
             </span>
           </div>
           <p>Recurring checks people do by hand, with a checklist and someone responsible.</p>
+        </a>
+        <a class="card area" href="/monitoring/traps">
+          <div class="card-head">
+            <h2>SNMP traps</h2>
+            {p.traps ? (
+              <span
+                class={`pill ${p.traps.state === 'listening' ? 'ok' : p.traps.state === 'failed' ? 'st-overdue' : 'st-missing'}`}
+              >
+                {p.traps.state === 'listening'
+                  ? `listening${p.traps.accepted ? `, ${p.traps.accepted} received` : ''}`
+                  : p.traps.state === 'failed'
+                    ? 'not receiving'
+                    : p.traps.state === 'idle'
+                      ? 'not started'
+                      : 'off'}
+              </span>
+            ) : null}
+          </div>
+          <p>Link changes, restarts and alarms the devices report themselves, known or not.</p>
         </a>
       </nav>
       <ActiveAlerts alerts={p.alerts} timezone={p.timezone} title="Raised now" limit={20} />

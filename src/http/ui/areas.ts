@@ -29,7 +29,8 @@ export const AREAS: AreaInfo[] = [
     href: '/incidents',
     title: 'Incidents',
     summary: 'Failures with an owner and a timeline, and the notifications they send.',
-    configured: false,
+    // Events become incidents without further setup; channels only add notifications.
+    configured: true,
     features: [
       'turn events into deduplicated incidents',
       'suppress noise behind a failed parent or a maintenance window',

@@ -31,6 +31,7 @@ import { parseRangeQuery, resolveRange } from '../../../views/charts/range-picke
 import { DeviceCharts } from '../../monitor/device-charts.js';
 import { deviceChecksProps } from './checks-pages.js';
 import { isHtmx } from '../request.js';
+import type { UpstreamProps } from '../../../views/pages/devices/upstream.js';
 
 const PAGE_SIZE = 50;
 /** ARP and forwarding tables can hold thousands of rows; the page shows the first ones. */
@@ -128,6 +129,42 @@ export function devicesPages(deps: AppDeps) {
     return c.html(<TopologyPage {...shellProps(c, deps)} nodes={topo.nodes} edges={topo.edges} />);
   });
 
+  /** The "Parent (upstream device)" section: the parent in effect, how it was found, the choices. */
+  const upstreamProps = async (
+    c: Context<AppEnv>,
+    d: DeviceRecord,
+    all: DeviceRecord[],
+    extra: Partial<UpstreamProps> = {},
+  ): Promise<UpstreamProps> => {
+    const [derivation, overrides] = await Promise.all([
+      deps.parents.derivation(),
+      deps.parents.overrides(),
+    ]);
+    const link = derivation.parents.get(d.id) ?? { via: 'none' as const };
+    const override = overrides.find((o) => o.deviceId === d.id);
+    const names = new Map(all.map((x) => [x.id, x.name]));
+    const parent = link.parentId
+      ? { id: link.parentId, name: names.get(link.parentId) ?? link.parentId }
+      : undefined;
+    return {
+      deviceId: d.id,
+      csrfToken: shellProps(c, deps).csrfToken,
+      timezone: await timezone(),
+      parent,
+      via: link.via,
+      override,
+      ignored: derivation.ignored.find((i) => i.deviceId === d.id)?.message,
+      derived: override ? undefined : { name: parent?.name, via: link.via },
+      choices: all
+        .filter((x) => x.id !== d.id)
+        .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
+        .map((x) => ({ id: x.id, label: x.name === x.ip ? x.ip : `${x.name} (${x.ip})` })),
+      canEdit: hasRole(c, 'operator'),
+      selected: override ? (override.parentId ?? 'none') : 'auto',
+      ...extra,
+    };
+  };
+
   // ---- one device -------------------------------------------------------------------------
   const detailPage = async (
     c: Context<AppEnv>,
@@ -148,6 +185,7 @@ export function devicesPages(deps: AppDeps) {
         deviceChecksProps(c, deps, d.id),
         deps.interfaceMarks.list(d.id),
       ]);
+    const upstream = await upstreamProps(c, d, all);
     const neighbours = details?.neighbours ?? [];
     let idx = buildIndex(all);
     // A switch's LLDP chassis ID is often a base MAC that only its interfaces show: read the
@@ -217,6 +255,7 @@ export function devicesPages(deps: AppDeps) {
           ]),
         )}
         canMarkInterfaces={hasRole(c, 'operator')}
+        upstream={upstream}
         {...extra}
       />,
       status,
@@ -282,6 +321,33 @@ export function devicesPages(deps: AppDeps) {
       return detailPage(c, id, { values, errors, error: e.message }, 422);
     }
     return c.redirect(done(`/devices/${id}`, 'Device saved.'), 303);
+  });
+
+  // The parent for root-cause suppression: "auto" (derived), "none", or another device's id.
+  app.post('/:id/parent', async (c) => {
+    assertRole(c, 'operator');
+    const d = await deps.devices.get(c.req.param('id'));
+    const choice = ((await readForm(c)).parentId ?? 'auto').trim() || 'auto';
+    const parentId = choice === 'auto' ? undefined : choice === 'none' ? null : choice;
+    try {
+      await deps.parents.setOverride(d.id, parentId, ctxOf(c));
+    } catch (err) {
+      const e = formErrors(err);
+      const upstream = await upstreamProps(c, d, await deps.store.devices.list(), {
+        selected: choice,
+        errors: { parentId: e.fields.parentId ?? e.message },
+      });
+      return detailPage(c, d.id, { upstream }, 422);
+    }
+    const parent =
+      typeof parentId === 'string' ? await deps.store.devices.get(parentId) : undefined;
+    const message =
+      parentId === undefined
+        ? 'Parent back to automatic.'
+        : parentId === null
+          ? 'Parent set to none.'
+          : `Parent set to ${parent?.name ?? parentId}.`;
+    return c.redirect(`${done(`/devices/${d.id}`, message)}#upstream`, 303);
   });
 
   app.post('/:id/delete', async (c) => {

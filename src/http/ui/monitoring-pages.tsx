@@ -112,6 +112,13 @@ export function monitoringPages(deps: AppDeps) {
           ],
           suspended: deps.metrics.suspended,
         }}
+        traps={(() => {
+          const t = deps.traps.info();
+          return {
+            state: !t.enabled ? 'off' : t.listening ? 'listening' : t.error ? 'failed' : 'idle',
+            accepted: t.stats?.accepted,
+          } as const;
+        })()}
         jobs={MONITORING_JOBS.flatMap((name) => {
           const j = byName.get(name);
           if (!j) return [];

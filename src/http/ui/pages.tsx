@@ -12,6 +12,7 @@ import { typeCount } from '../../../views/pages/devices/format.js';
 import type { AreaInfo } from '../../../views/pages/area.js';
 import { MonitoringDashboard } from '../../../views/pages/dashboard-monitoring.js';
 import { DashboardService } from '../../monitor/dashboard-service.js';
+import { openIncidentsBlock } from './incidents-pages.js';
 
 /** The dashboard, the product's areas and the user's own account page. */
 export function mainPages(deps: AppDeps) {
@@ -21,8 +22,12 @@ export function mainPages(deps: AppDeps) {
     pollIntervalS: deps.config.monitor.pollIntervalS,
   });
   const monitoringProps = async () => {
-    const [site, data] = await Promise.all([deps.site.get(), dashboard.build()]);
-    return { ...data, siteName: site.name, tz: site.timezone };
+    const [site, data, incidents] = await Promise.all([
+      deps.site.get(),
+      dashboard.build(),
+      openIncidentsBlock(deps),
+    ]);
+    return { ...data, siteName: site.name, tz: site.timezone, incidents };
   };
 
   /** The Devices card of the dashboard, with the inventory's counts. */
@@ -43,12 +48,25 @@ export function mainPages(deps: AppDeps) {
     return { ...area, summary, configured: total > 0 || settings.subnets.length > 0 };
   };
 
+  /** The Incidents card: how many are unresolved, when any are. */
+  const incidentsArea = async (area: AreaInfo): Promise<AreaInfo> => {
+    const open = await deps.incidents.unresolved();
+    if (!open.length) return area;
+    const waiting = open.filter((i) => i.state === 'open').length;
+    const summary = `${open.length} unresolved incident${open.length === 1 ? '' : 's'}${waiting ? `, ${waiting} not acknowledged yet` : ''}.`;
+    return { ...area, summary };
+  };
+
   app.get('/', async (c) => {
     const [site, jobs, monitoring, areas] = await Promise.all([
       deps.site.get(),
       deps.scheduler.status(),
       monitoringProps(),
-      Promise.all(AREAS.map((a) => (a.href === '/devices' ? devicesArea(a) : a))),
+      Promise.all(
+        AREAS.map((a) =>
+          a.href === '/devices' ? devicesArea(a) : a.href === '/incidents' ? incidentsArea(a) : a,
+        ),
+      ),
     ]);
     const firstSteps = monitoring.devices.total
       ? undefined
@@ -87,8 +105,9 @@ export function mainPages(deps: AppDeps) {
     c.html(<MonitoringDashboard {...await monitoringProps()} />),
   );
 
-  // Devices and Monitoring are real pages now; the other areas are still placeholders.
-  for (const area of AREAS.filter((a) => a.href !== '/devices' && a.href !== '/monitoring')) {
+  // Devices, Monitoring and Incidents are real pages now; the other areas are still placeholders.
+  const real = new Set(['/devices', '/monitoring', '/incidents']);
+  for (const area of AREAS.filter((a) => !real.has(a.href))) {
     app.get(area.href, (c) => c.html(<AreaPage {...shellProps(c, deps)} area={area} />));
   }
 

@@ -6,6 +6,7 @@ import { Time } from '../../partials/time.js';
 import { TypeBadge, StatusPill } from './type-badge.js';
 import { DeviceMetricsSection, type DeviceMetricsProps } from './metrics-section.js';
 import { DeviceChecks, type DeviceChecksProps } from './checks.js';
+import { UpstreamSection, type UpstreamProps } from './upstream.js';
 import { ActiveAlerts, type ActiveAlertRow } from '../rules/active-alerts.js';
 import { ImportantToggle } from '../rules/important-toggle.js';
 import {
@@ -156,6 +157,8 @@ export interface DeviceDetailProps {
   importance?: Record<string, InterfaceImportance> | undefined;
   /** Operators and admins may mark interfaces important. */
   canMarkInterfaces?: boolean | undefined;
+  /** The parent (upstream device) for root-cause suppression. */
+  upstream?: UpstreamProps | undefined;
 }
 
 export interface InterfaceImportance {
@@ -465,6 +468,7 @@ export function DeviceDetailPage(p: DeviceDetailProps) {
         </section>
       </div>
 
+      {p.upstream ? <UpstreamSection {...p.upstream} /> : null}
       {p.canEdit ? <EditForm {...p} /> : null}
 
       <Section

@@ -5,6 +5,8 @@ const TABS = [
   { href: '/settings', label: 'Site', admin: false },
   { href: '/settings/discovery', label: 'Discovery', admin: false },
   { href: '/settings/credentials', label: 'SNMP credentials', admin: true },
+  { href: '/settings/notifications', label: 'Notifications', admin: false },
+  { href: '/settings/maintenance', label: 'Maintenance', admin: false },
   { href: '/settings/users', label: 'Users', admin: true },
   { href: '/settings/tokens', label: 'API tokens', admin: true },
   { href: '/settings/audit', label: 'Audit log', admin: true },
