@@ -34,14 +34,16 @@ export class MaintenanceService {
   /** Validates a window; the site's time zone is the default zone. */
   async parse(input: unknown): Promise<{
     spec: z.output<ReturnType<typeof maintenanceWindowSchema>>;
-    backupJobIds: string[];
+    /** Absent when the input did not name them (an update then keeps the stored ones). */
+    backupJobIds: string[] | undefined;
   }> {
     const tz = (await this.deps.site.get()).timezone;
     const raw = (input ?? {}) as Record<string, unknown>;
     const { backupJobIds: jobs, ...rest } = raw;
     const spec = maintenanceWindowSchema(tz).safeParse(rest);
     if (!spec.success) throw zodToAppError(spec.error, 'The maintenance window');
-    const ids = backupJobIds.safeParse(jobs ?? []);
+    if (jobs === undefined) return { spec: spec.data, backupJobIds: undefined };
+    const ids = backupJobIds.safeParse(jobs);
     if (!ids.success) throw zodToAppError(ids.error, 'The backup jobs');
     return { spec: spec.data, backupJobIds: ids.data };
   }
@@ -78,7 +80,7 @@ export class MaintenanceService {
       const w: MaintenanceWindow = {
         ...spec,
         id: randomId(8),
-        backupJobIds: jobs,
+        backupJobIds: jobs ?? [],
         createdAt: iso(now),
         createdBy: actorLabel(ctx.actor),
         updatedAt: iso(now),
@@ -104,7 +106,7 @@ export class MaintenanceService {
       const w: MaintenanceWindow = {
         ...spec,
         id,
-        backupJobIds: jobs,
+        backupJobIds: jobs ?? old.backupJobIds,
         createdAt: old.createdAt,
         createdBy: old.createdBy,
         updatedAt: iso(now),

@@ -145,6 +145,11 @@ type Outcome =
 
 // ---- helpers ----------------------------------------------------------------------------------
 
+/** Secret fields that are objects (webhook headers): sealed as JSON. */
+const OBJECT_SECRETS = new Set(['headers']);
+const isFilledObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && Object.keys(v).length > 0;
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 const isIncidentKind = (k: DeliveryKind): k is NotifyKind => k !== 'test' && k !== 'digest';
@@ -231,6 +236,7 @@ export class NotificationService {
     for (const [k, v] of Object.entries(settings)) {
       if (!secret.has(k)) shown[k] = v;
       else if (typeof v === 'string' && v !== '') sealed[k] = this.deps.secrets.seal(v);
+      else if (isFilledObject(v)) sealed[k] = this.deps.secrets.seal(JSON.stringify(v));
     }
     return { settings: shown, sealed };
   }
@@ -238,7 +244,10 @@ export class NotificationService {
   /** The transport settings with their secrets, for a send only. */
   private unseal(c: ChannelRecord): ChannelSettings {
     const all: Record<string, unknown> = { ...c.settings, kind: c.kind };
-    for (const [k, v] of Object.entries(c.sealed)) all[k] = this.deps.secrets.open(v);
+    for (const [k, v] of Object.entries(c.sealed)) {
+      const plain = this.deps.secrets.open(v);
+      all[k] = OBJECT_SECRETS.has(k) ? (JSON.parse(plain) as unknown) : plain;
+    }
     const r = channelSettingsSchema.safeParse(all);
     if (!r.success)
       throw new AppError(
@@ -383,12 +392,16 @@ export class NotificationService {
     if (s.kind !== before.kind) return raw;
     for (const f of SECRET_FIELDS[before.kind] as readonly string[]) {
       const stored = before.sealed[f];
-      if (!stored || (s[f] !== undefined && s[f] !== '' && s[f] !== null)) continue;
+      const given = OBJECT_SECRETS.has(f)
+        ? isFilledObject(s[f])
+        : s[f] !== undefined && s[f] !== '' && s[f] !== null;
+      if (!stored || given) continue;
       if (before.kind === 'email' && f === 'password' && !s.username) {
         delete s[f];
         continue;
       }
-      s[f] = this.deps.secrets.open(stored);
+      const plain = this.deps.secrets.open(stored);
+      s[f] = OBJECT_SECRETS.has(f) ? (JSON.parse(plain) as unknown) : plain;
     }
     return { ...(raw as Record<string, unknown>), settings: s };
   }

@@ -153,7 +153,8 @@ describe('notification channels', () => {
       name: 'Ticket system',
       kind: 'webhook',
       enabled: true,
-      settings: { url: hook.url, headers: { 'X-Tenant': 'branch-12' }, secret: { set: true } },
+      // Extra headers may carry a token: sealed like the secret, never shown back.
+      settings: { url: hook.url, headers: { set: true }, secret: { set: true } },
       filters: { minSeverity: 'major', deviceTypes: ['printer', 'switch'], notifyResolved: true },
     });
     expect(ch!.filters.quietHours).toBeUndefined();
@@ -167,7 +168,8 @@ describe('notification channels', () => {
     expect(list).not.toContain(SECRET);
     const edit = await html(`/settings/notifications/${channelId}/edit`);
     expect(edit).toContain('A signing secret is stored');
-    expect(edit).toContain('X-Tenant: branch-12');
+    expect(edit).not.toContain('branch-12');
+    expect(edit).toContain('Headers are stored and encrypted');
     expect(edit).not.toContain(SECRET);
     expect(edit).toMatch(/name="deviceTypes" value="printer" checked/);
   });
@@ -175,7 +177,13 @@ describe('notification channels', () => {
   it('editing with an empty secret keeps the stored one; a new one replaces it', async () => {
     const res = await post(
       `/settings/notifications/${channelId}`,
-      webhookForm({ name: 'Tickets', secret: '', digestMode: 'both', digestAt: '07:30' }),
+      webhookForm({
+        name: 'Tickets',
+        secret: '',
+        headers: '',
+        digestMode: 'both',
+        digestAt: '07:30',
+      }),
     );
     expect(res.status, await res.clone().text()).toBe(303);
     const ch = await t.deps.notifications.get(channelId);

@@ -172,14 +172,12 @@ function channelFormValues(ch: PublicChannel): ChannelFormValues {
         emailTimeoutMs: str('timeoutMs', v.emailTimeoutMs),
       };
     case 'webhook': {
-      const headers =
-        s.headers && typeof s.headers === 'object' ? (s.headers as Record<string, string>) : {};
+      // Stored headers are sealed (they may carry a token): never shown back, kept when empty.
       return {
         ...v,
         url: str('url'),
-        headers: Object.entries(headers)
-          .map(([k, val]) => `${k}: ${val}`)
-          .join('\n'),
+        headers: '',
+        headersSet: !!(s.headers as { set?: boolean } | undefined)?.set,
         webhookTimeoutMs: str('timeoutMs', v.webhookTimeoutMs),
       };
     }

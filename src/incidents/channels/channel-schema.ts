@@ -198,7 +198,8 @@ type SettingsOf<K extends ChannelKind> = Extract<ChannelSettings, { kind: K }>;
 /** The fields the service encrypts at rest and never sends back to a browser or the API. */
 export const SECRET_FIELDS: { readonly [K in ChannelKind]: readonly (keyof SettingsOf<K>)[] } = {
   email: ['password'],
-  webhook: ['secret'],
+  // Extra headers often carry a token (Authorization: Bearer …): sealed like the secret.
+  webhook: ['secret', 'headers'],
   syslog: [],
 };
 

@@ -28,6 +28,8 @@ export interface ChannelFormValues {
   url: string;
   /** Extra headers, one "Name: value" per line. */
   headers: string;
+  /** Headers are stored (sealed, not shown): an empty field keeps them. */
+  headersSet?: boolean;
   webhookTimeoutMs: string;
   // syslog
   syslogHost: string;
@@ -324,8 +326,12 @@ export function ChannelFormPage(p: ChannelFormProps) {
               errors={e}
               rows={3}
               mono
-              placeholder="X-Tenant: branch-12"
-              hint="One “Name: value” per line, at most 10. Admins can see these values here."
+              placeholder="X-Tenant: branch-north"
+              hint={
+                v.headersSet
+                  ? 'Headers are stored and encrypted; they are not shown. Leave empty to keep them, or enter all of them again to replace them.'
+                  : 'One “Name: value” per line, at most 10. Stored encrypted and never shown again (they may carry a token).'
+              }
             />
             <Input
               name="webhookTimeoutMs"
