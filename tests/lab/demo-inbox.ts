@@ -25,6 +25,23 @@ export interface DemoInbox {
   stop(): Promise<void>;
 }
 
+/** A mail header as people read it: unfolded, RFC 2047 encoded words decoded. */
+function decodeHeader(raw: string): string {
+  return raw
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(
+      /=\?([^?]+)\?([QqBb])\?([^?]*)\?=/g,
+      (_m, _charset: string, enc: string, text: string) => {
+        if (enc.toUpperCase() === 'B') return Buffer.from(text, 'base64').toString('utf8');
+        const bytes = text
+          .replace(/_/g, ' ')
+          .replace(/=([0-9A-Fa-f]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16)));
+        return Buffer.from(bytes, 'latin1').toString('utf8');
+      },
+    );
+}
+
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export async function startDemoInbox(opts: {
@@ -135,7 +152,9 @@ ${messages
         if (text.length < 1_000_000) text += c.toString();
       });
       stream.on('end', () => {
-        const subject = /^Subject: (.*)$/im.exec(text)?.[1] ?? '(no subject)';
+        const subject = decodeHeader(
+          /^Subject: (.*(?:\r?\n[ \t].*)*)/im.exec(text)?.[1] ?? '(no subject)',
+        );
         keep({ at: new Date().toISOString(), via: 'mail', summary: subject, body: text });
         cb();
       });
