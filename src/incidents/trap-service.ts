@@ -200,6 +200,7 @@ export class TrapService {
         (t.agentAddress ? byIp.get(plainAddress(t.agentAddress)) : undefined);
       const op = store.traps.appendOp(t, deviceId);
       ops.push(op);
+      // The event carries the time the trap arrived, not when the batch was written.
       ops.push(
         ...store.events.appendOps(
           {
@@ -219,7 +220,7 @@ export class TrapService {
               ...(t.ifName ? { ifName: t.ifName } : t.ifDescr ? { ifName: t.ifDescr } : {}),
             },
           },
-          now,
+          Math.min(t.receivedAt, now),
         ),
       );
     }

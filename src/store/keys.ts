@@ -42,6 +42,17 @@ export function timeKey(ms: number): string {
     lastMs = ms;
     counter = 0;
   }
-  const rand = randomBytes(3).toString('hex');
-  return `${new Date(lastMs).toISOString()}.${pad(counter, 8)}.${rand}`;
+  return `${new Date(lastMs).toISOString()}.${pad(counter, 8)}.${randomHex3()}`;
+}
+
+/** Random bytes drawn from a pool: a trap storm writes thousands of keys a second. */
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+function randomHex3(): string {
+  if (poolAt + 3 > pool.length) {
+    pool = randomBytes(3 * 1024);
+    poolAt = 0;
+  }
+  poolAt += 3;
+  return pool.toString('hex', poolAt - 3, poolAt);
 }

@@ -35,6 +35,8 @@ import type { OpenIncidentsProps } from '../../../views/pages/incidents/dashboar
 import { incidentHref } from '../../../views/pages/incidents/format.js';
 
 const PAGE_SIZE = 50;
+/** One collator for every sort: localeCompare with options builds one per comparison. */
+const NAME_ORDER = new Intl.Collator('en', { numeric: true });
 const TIMELINE_LIMIT = 500;
 const STATES = ['unresolved', 'open', 'acknowledged', 'resolved', 'all'] as const;
 
@@ -246,7 +248,7 @@ export function incidentsPages(deps: AppDeps) {
         {...shellProps(c, deps)}
         {...res}
         devices={devices
-          .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
+          .sort((a, b) => NAME_ORDER.compare(a.name, b.name))
           .map((d) => ({ id: d.id, label: d.name === d.ip ? d.ip : `${d.name} (${d.ip})` }))}
         users={users
           .filter((u) => !u.disabled || u.id === res.query.assignee)
