@@ -69,6 +69,35 @@ class Seen {
 
 const byNumber = (a: number, b: number) => a - b;
 
+/*
+ * A reading and its counters are created with every field at once (undefined until read): a
+ * thousand devices keep 25 of each from one poll to the next (the rates need them), and objects
+ * that grow field by field get a second, out-of-object property array each and a hidden class
+ * per order the fields were filled in.
+ */
+const newReading = (info: { index: number; name: string; alias: string }): IfReading => ({
+  ifIndex: info.index,
+  name: info.name,
+  alias: info.alias,
+  oper: undefined,
+  admin: undefined,
+  speedBps: undefined,
+  counters: undefined,
+});
+const newCounters = (width: 32 | 64): IfCounters => ({
+  width,
+  inOctets: undefined,
+  outOctets: undefined,
+  inUcast: undefined,
+  outUcast: undefined,
+  inNUcast: undefined,
+  outNUcast: undefined,
+  inErrors: undefined,
+  outErrors: undefined,
+  inDiscards: undefined,
+  outDiscards: undefined,
+});
+
 function sameCaps(a: DeviceCaps, b: DeviceCaps): boolean {
   for (const k of Object.keys(b) as (keyof DeviceCaps)[]) {
     const x = a[k];
@@ -125,12 +154,8 @@ export function decodePoll(raw: RawPoll, atMs: number): DevicePoll {
     for (let m = 0; m < n; m++) {
       const pos = b.members[m]!;
       const info = plan.interfaces[pos]!;
-      const r: IfReading = (readings[pos] ??= {
-        ifIndex: info.index,
-        name: info.name,
-        alias: info.alias,
-      });
-      const c: IfCounters | undefined = counting ? (r.counters = { width: b.width }) : undefined;
+      const r: IfReading = (readings[pos] ??= newReading(info));
+      const c: IfCounters | undefined = counting ? (r.counters = newCounters(b.width)) : undefined;
       for (let f = 0; f < b.fields.length; f++) {
         const field = b.fields[f]!;
         const vb = at(b.base + f * n + m);

@@ -33,6 +33,41 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const WARMUP = 1;
 /** More node flags for the appliance, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
 const NODE_ARGS = (process.env.BENCH_POLL_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** More environment for the appliance only, e.g. "MALLOC_ARENA_MAX=1" (space-separated K=V). */
+const APP_ENV = Object.fromEntries(
+  (process.env.BENCH_POLL_ENV ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
+/**
+ * BENCH_POLL_TRACE=1: where the appliance's memory goes, after each cycle. The kernel's view
+ * (/proc: RssAnon, RssFile, and the anonymous memory split into glibc's malloc arenas, the brk
+ * heap and the rest: V8's heap, large mmap'ed blocks, stacks), and V8's from inside the process
+ * (a preload module below samples process.memoryUsage() every 100 ms and reports the peaks on
+ * SIGUSR2). Off by default: it adds a timer and a signal handler to the process it measures.
+ */
+const TRACE = process.env.BENCH_POLL_TRACE === '1';
+const TRACE_PRELOAD = `data:text/javascript,${encodeURIComponent(`
+import v8 from 'node:v8';
+let peak = {}, atPeak = {}, seq = 0;
+const sample = () => {
+  const m = process.memoryUsage();
+  for (const k in m) if (!(m[k] <= peak[k])) peak[k] = m[k];
+  if (m.rss >= (atPeak.rss ?? 0)) atPeak = m;
+};
+setInterval(sample, 100).unref();
+process.on('SIGUSR2', () => {
+  sample();
+  const spaces = {};
+  for (const s of v8.getHeapSpaceStatistics())
+    spaces[s.space_name] = [s.space_size, s.space_used_size, s.physical_space_size];
+  const line = JSON.stringify({ seq: ++seq, peak, atPeak, now: process.memoryUsage(), spaces });
+  process.stderr.write('BENCHTRACE ' + line + '\\n');
+  peak = {};
+  atPeak = {};
+});
+`)}`;
 /** The appliance's defaults (config.monitor.pollConcurrency; VARBINDS_PER_GET in the service). */
 const CONCURRENCY = 32;
 const MAX_VARBINDS = 40;
@@ -71,6 +106,120 @@ async function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number>
   return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(text)?.[1] ?? 0) / 1024;
 }
 
+type StatusField = 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile' | 'RssShmem';
+
+/** Several fields of /proc/<pid>/status, in MiB. */
+async function statusFields(pid: number): Promise<Record<StatusField, number>> {
+  const text = await readFile(`/proc/${pid}/status`, 'utf8');
+  const get = (f: string) => Number(new RegExp(`${f}:\\s+(\\d+)`).exec(text)?.[1] ?? 0) / 1024;
+  return {
+    VmRSS: get('VmRSS'),
+    VmHWM: get('VmHWM'),
+    RssAnon: get('RssAnon'),
+    RssFile: get('RssFile'),
+    RssShmem: get('RssShmem'),
+  };
+}
+
+/**
+ * Resident anonymous memory by kind, in MiB, from /proc/<pid>/smaps: glibc's per-thread malloc
+ * arenas (64 MiB-aligned reservations of 64 MiB, partly committed), the main arena's brk heap,
+ * and the rest (V8's heap pages, malloc blocks big enough to be mmap'ed, thread stacks).
+ */
+async function anonBreakdown(pid: number): Promise<Record<string, number>> {
+  const text = await readFile(`/proc/${pid}/smaps`, 'utf8');
+  const vmas: Array<{ start: bigint; end: bigint; perms: string; name: string; rssKb: number }> =
+    [];
+  for (const l of text.split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(l);
+    if (m) {
+      vmas.push({
+        start: BigInt(`0x${m[1]}`),
+        end: BigInt(`0x${m[2]}`),
+        perms: m[3]!,
+        name: m[4]!,
+        rssKb: 0,
+      });
+    } else if (l.startsWith('Rss:')) vmas[vmas.length - 1]!.rssKb = Number(l.split(/\s+/)[1]);
+  }
+  const ARENA = 64n << 20n;
+  const out = { arenas: 0, arenaCount: 0, brk: 0, otherAnon: 0, file: 0 };
+  for (let i = 0; i < vmas.length; i++) {
+    const v = vmas[i]!;
+    if (v.name === '[heap]') out.brk += v.rssKb;
+    else if (v.name.startsWith('/')) out.file += v.rssKb;
+    else if (v.name === '' && v.start % ARENA === 0n) {
+      const next = vmas[i + 1];
+      const end = next && next.start === v.end && next.perms === '---p' ? next.end : v.end;
+      if (end - v.start === ARENA) {
+        out.arenas += v.rssKb;
+        out.arenaCount++;
+      } else out.otherAnon += v.rssKb;
+    } else if (v.name === '' || v.name.startsWith('[anon')) out.otherAnon += v.rssKb;
+  }
+  return {
+    arenas: out.arenas / 1024,
+    arenaCount: out.arenaCount,
+    brk: out.brk / 1024,
+    otherAnon: out.otherAnon / 1024,
+    file: out.file / 1024,
+  };
+}
+
+/** The preload's report (TRACE): asks for it and waits for its line in the output. */
+let traceSeq = 0;
+
+/**
+ * The preload's report (TRACE): asks for it and waits for its line in the output. With
+ * --trace-gc among the node flags, also counts the collections since the previous report and
+ * keeps the last mark-compact line.
+ */
+async function appTrace(app: LabAppliance): Promise<any> {
+  const seq = ++traceSeq;
+  app.child.kill('SIGUSR2');
+  for (let i = 0; i < 100; i++) {
+    await sleep(50);
+    const out = app.output();
+    const at = out.indexOf(`BENCHTRACE {"seq":${seq},`);
+    const end = at === -1 ? -1 : out.indexOf('\n', at);
+    if (end === -1) continue;
+    const prev = out.indexOf(`BENCHTRACE {"seq":${seq - 1},`);
+    const gcLines = out
+      .slice(prev === -1 ? 0 : prev, at)
+      .split('\n')
+      .filter((l) => l.includes(' ms: '));
+    const mc = gcLines.filter((l) => l.includes('Mark-Compact'));
+    const gc = gcLines.length
+      ? `${gcLines.length - mc.length} scavenges, ${mc.length} mark-compacts${prev === -1 && seq > 1 ? ' (output cut: at least)' : ''}; last: ${
+          mc
+            .at(-1)
+            ?.replace(/^.*ms: /, '')
+            .slice(0, 120) ?? '—'
+        }`
+      : undefined;
+    return { ...JSON.parse(out.slice(at + 11, end)), gc };
+  }
+  return undefined;
+}
+
+const MiB = (b: number | undefined) => ((b ?? 0) / 2 ** 20).toFixed(0);
+
+/** One line of TRACE output: the peak during the cycle and the state after it. */
+function traceLine(
+  peak: Record<StatusField, number>,
+  after: Record<StatusField, number>,
+  anon: Record<string, number>,
+  t: any,
+): string {
+  const f = (r: Record<StatusField, number>) =>
+    `rss ${r.VmRSS.toFixed(0)} (anon ${r.RssAnon.toFixed(0)}, file ${r.RssFile.toFixed(0)}, shmem ${r.RssShmem.toFixed(0)})`;
+  const a = `arenas ${anon.arenas!.toFixed(0)} in ${anon.arenaCount}, brk ${anon.brk!.toFixed(0)}, other anon ${anon.otherAnon!.toFixed(0)}`;
+  const v = t
+    ? `; v8 at peak rss: heapTotal ${MiB(t.atPeak.heapTotal)} used ${MiB(t.atPeak.heapUsed)} external ${MiB(t.atPeak.external)} (arrayBuffers ${MiB(t.atPeak.arrayBuffers)}); peaks heapTotal ${MiB(t.peak.heapTotal)} used ${MiB(t.peak.heapUsed)} external ${MiB(t.peak.external)}; now heapTotal ${MiB(t.now.heapTotal)} used ${MiB(t.now.heapUsed)} external ${MiB(t.now.external)}; old space ${MiB(t.spaces.old_space?.[0])}/${MiB(t.spaces.old_space?.[1])}, new ${MiB(t.spaces.new_space?.[0])}, lo ${MiB(t.spaces.large_object_space?.[0])}, code ${MiB(t.spaces.code_space?.[0])}${t.gc ? `\n    gc: ${t.gc}` : ''}`
+    : '';
+  return `    trace: peak ${f(peak)} | after ${f(after)}: ${a}${v}`;
+}
+
 interface OurCycle {
   ms: number;
   cpuS: number;
@@ -80,6 +229,8 @@ interface OurCycle {
   rssAfterMiB: number;
   peakRssMiB: number;
   summary: string;
+  /** BENCH_POLL_TRACE only */
+  trace?: string;
 }
 
 interface BaseCycle extends RawCycle {
@@ -106,8 +257,13 @@ async function ourCycle(ctx: Ctx): Promise<OurCycle> {
   if (r.status !== 202) throw new Error(`snmp-poll did not start: ${JSON.stringify(r.json)}`);
   const id = r.json.run.id as string;
   let peak = 0;
+  let peakStatus: Record<StatusField, number> | undefined;
   for (;;) {
     await sleep(250);
+    if (TRACE) {
+      const st = await statusFields(appPid);
+      if (!peakStatus || st.VmRSS >= peakStatus.VmRSS) peakStatus = st;
+    }
     peak = Math.max(peak, await statusMiB(appPid, 'VmRSS'));
     const runs = await api.call('GET', '/api/v1/jobs/snmp-poll/runs?limit=10');
     const run = (runs.json.items as any[]).find((x) => x.id === id);
@@ -116,7 +272,18 @@ async function ourCycle(ctx: Ctx): Promise<OurCycle> {
     const sim1 = await cpuSeconds(simPid);
     const all1 = await machineCpuSeconds();
     if (run.status !== 'ok') throw new Error(`snmp-poll ${run.status}: ${JSON.stringify(run)}`);
+    let trace: string | undefined;
+    if (TRACE) {
+      const after = await statusFields(appPid);
+      trace = traceLine(
+        peakStatus ?? after,
+        after,
+        await anonBreakdown(appPid),
+        await appTrace(ctx.app),
+      );
+    }
     return {
+      ...(trace ? { trace } : {}),
       ms: run.durationMs,
       cpuS: cpu1 - cpu0,
       simCpuS: sim1 - sim0,
@@ -152,7 +319,7 @@ function line(label: string, o: OurCycle, b: BaseCycle | undefined): string {
   const base = b
     ? ` | raw ${(b.ms / 1000).toFixed(2)} s, CPU ${(b.cpuMs / 1000).toFixed(2)} s (others ${b.otherCpuS.toFixed(1)} s), ${b.ok}/${b.devices} ok, ${b.varbinds} varbinds in ${b.requests} requests`
     : '';
-  return `  ${label}: ours ${ours}${base}`;
+  return `  ${label}: ours ${ours}${base}${o.trace ? `\n${o.trace}` : ''}`;
 }
 
 // ---- formatting ------------------------------------------------------------------------------
@@ -269,7 +436,8 @@ async function main(): Promise<void> {
         },
       },
       readyTimeoutMs: 60_000,
-      nodeArgs: NODE_ARGS,
+      nodeArgs: TRACE ? [`--import=${TRACE_PRELOAD}`, ...NODE_ARGS] : NODE_ARGS,
+      env: APP_ENV,
     });
     const appPid = app.child.pid!;
     const comm = (await readFile(`/proc/${appPid}/comm`, 'utf8')).trim();
@@ -278,6 +446,20 @@ async function main(): Promise<void> {
     const ctx: Ctx = { lab, app, api, appPid, simPid, tmp };
     await sleep(2000);
     idleMiB = await statusMiB(appPid, 'VmRSS');
+    if (TRACE) {
+      const st = await statusFields(appPid);
+      console.log(
+        traceLine(st, st, await anonBreakdown(appPid), await appTrace(app)).replace(
+          'trace:',
+          'trace (idle):',
+        ),
+      );
+    }
+    if (NODE_ARGS.length || Object.keys(APP_ENV).length) {
+      console.log(
+        `  appliance started with extra node flags [${NODE_ARGS.join(' ')}], env ${JSON.stringify(APP_ENV)}`,
+      );
+    }
     const window0 = Date.now();
 
     // The first cycle: everything probed, on both sides.

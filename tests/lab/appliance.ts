@@ -33,6 +33,8 @@ export async function startApplianceInLab(
     readyTimeoutMs?: number;
     /** More node flags (e.g. --cpu-prof for a benchmark), after those the box runs with. */
     nodeArgs?: string[];
+    /** More environment (e.g. a benchmark trying an allocator setting), over the box's own. */
+    env?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<LabAppliance> {
   if (!existsSync(CLI))
@@ -46,7 +48,9 @@ export async function startApplianceInLab(
     [
       '/usr/bin/env',
       process.execPath,
-      '--max-semi-space-size=1',
+      // The flags of `npm start` and system/caretaker.service (see there why).
+      '--max-semi-space-size=4',
+      '--heap-growing-percent=30',
       ...(opts.nodeArgs ?? []),
       CLI,
       'serve',
@@ -58,6 +62,9 @@ export async function startApplianceInLab(
       CARETAKER_PORT: String(port),
       CARETAKER_LOG_LEVEL: 'info',
       // Allow the management address as Host (it is an IP, so it is allowed anyway).
+      // As system/caretaker.service sets it (see there why).
+      MALLOC_ARENA_MAX: '2',
+      ...opts.env,
     },
     { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT },
   );

@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import type { NodemailerError } from 'nodemailer/lib/errors';
 import type { AppError } from '../../core/errors.js';
 import { deadline } from '../../lib/deadline.js';
@@ -144,6 +143,8 @@ export async function sendEmail(
   const where = `the mail server ${settings.host}:${settings.port}`;
   if (opts.signal?.aborted) throw abortedError(opts.signal);
   const ms = settings.timeoutMs;
+  // Loaded on first use: nodemailer adds about 15 MiB to a box that may never send a mail.
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: settings.host,
     port: settings.port,
