@@ -97,11 +97,28 @@ export async function buildServices(
     const site = new SiteService({ store, clock });
     await site.get();
     const secrets = await SecretBox.open(config.dataDir);
+    // Services built later than those that call them (the scheduler needs the scan service,
+    // which needs the discovery settings; the trap service needs the credentials): bound once built.
+    const late: { scheduler?: Scheduler<JobDeps>; traps?: TrapService } = {};
     // One writer at a time on the inventory: scan merges, device edits, credential deletes.
     const inventoryLock = new Mutex();
-    const credentials = new CredentialService({ store, clock, secrets, inventoryLock });
-    // The scheduler needs the scan service, which needs these settings: bound once it exists.
-    const late: { scheduler?: Scheduler<JobDeps> } = {};
+    const credentials = new CredentialService({
+      store,
+      clock,
+      secrets,
+      inventoryLock,
+      // The trap receiver accepts the stored communities and users: a change applies at once.
+      onChange: async () => {
+        await late.traps
+          ?.refreshCredentials()
+          .catch((err: unknown) =>
+            logger.warn(
+              { component: 'traps', err: describeError(err) },
+              'the trap receiver could not take the changed credentials',
+            ),
+          );
+      },
+    });
     const discovery = new DiscoverySettingsService({
       store,
       clock,
@@ -187,9 +204,10 @@ export async function buildServices(
       ancestors: (id) => parents.ancestors(id),
       notifier: notifications,
       autoResolve: (ruleId) => rules.autoResolves(ruleId),
-      recheck: async (signal) => {
-        await monitor.reachCycle(signal);
-        await monitor.serviceCycle(signal);
+      // Through the scheduler: recorded like any run, and never beside a run of the same job.
+      recheck: async () => {
+        await late.scheduler!.runOrJoin('reachability', 'maintenance re-check');
+        await late.scheduler!.runOrJoin('service-checks', 'maintenance re-check');
       },
     });
     links.incidents = incidents;
@@ -202,6 +220,7 @@ export async function buildServices(
       credentials,
       onWritten: () => incidents.kick(),
     });
+    late.traps = traps;
     removal.extraOps = async (id) => [
       ...(await store.serviceChecks.deviceDeleteOps(id)),
       ...(await store.deviceParents.deviceDeleteOps(id)),

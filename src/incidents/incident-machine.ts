@@ -165,7 +165,10 @@ export function applySignal(
     delete next.resolvedBy;
     delete next.acknowledgedAt;
     delete next.acknowledgedBy;
-    next.notified = prev.notified.filter((k) => k !== 'resolved' && k !== 'reopened');
+    // What was said about the earlier life; its return (and a re-check of it) is news again.
+    next.notified = prev.notified.filter(
+      (k) => k !== 'resolved' && k !== 'reopened' && k !== 'recheck',
+    );
     lines.push({
       kind: 'reopened',
       by: 'system',

@@ -90,6 +90,8 @@ export interface ResponseStats {
 }
 
 const PUMP_BATCH = 500;
+/** Open trap problems of one sender before the rest fold into one "trap flood" incident. */
+const TRAP_PROBLEMS_PER_SOURCE = 20;
 /** Work of one kind at a time: folding, actions and upkeep never interleave on an incident. */
 const TICK_MS = 2_000;
 
@@ -211,9 +213,11 @@ export class IncidentService {
     const changed = new Map<string, IncidentRecord>();
     for (const p of pending) {
       ops.push(store.events.doneOp(p.inboxKey));
-      const sig = p.event ? eventSignal(p.event) : undefined;
-      if (!sig) continue;
-      const prev = touched.get(sig.key) ?? (await store.incidents.latestOf(sig.key));
+      const parsed = p.event ? eventSignal(p.event) : undefined;
+      if (!parsed) continue;
+      let prev = touched.get(parsed.key) ?? (await store.incidents.latestOf(parsed.key));
+      const sig = prev && isOpen(prev) ? parsed : this.capTrapProblems(parsed, touched);
+      if (sig !== parsed) prev = touched.get(sig.key) ?? (await store.incidents.latestOf(sig.key));
       const autoResolve = (await this.deps.autoResolve?.(sig.ruleId)) ?? true;
       const step = applySignal(prev, sig, this.policy, () => timeKey(sig.at), autoResolve);
       if (!step) continue;
@@ -232,14 +236,49 @@ export class IncidentService {
       ops.push(store.incidents.putOp(inc), store.incidents.keyOp(inc));
     await store.write(ops);
     for (const inc of changed.values()) this.remember(inc);
+    this.deps.notifier?.kick?.();
     return pending.length;
   }
 
-  /** Suppression and maintenance for incidents that start or return. */
+  /**
+   * A sender with more than TRAP_PROBLEMS_PER_SOURCE different open trap problems (many vendor
+   * trap OIDs, or link traps for many ports) gets one "trap flood" incident for the rest: a
+   * misbehaving or spoofed sender cannot open thousands of incidents and page for each.
+   */
+  private capTrapProblems(
+    sig: IncidentSignal,
+    touched: ReadonlyMap<string, IncidentRecord>,
+  ): IncidentSignal {
+    const m = /^(trap|trap-link):([^:]+):/.exec(sig.key);
+    if (!m || sig.type === 'clear') return sig;
+    const source = m[2]!;
+    const prefixes = [`trap:${source}:`, `trap-link:${source}:`];
+    const keys = new Set<string>();
+    for (const i of [...this.open.values(), ...touched.values()])
+      if (isOpen(i) && prefixes.some((p) => i.key.startsWith(p))) keys.add(i.key);
+    if (keys.size < TRAP_PROBLEMS_PER_SOURCE) return sig;
+    const { instance: _instance, ...rest } = sig;
+    void _instance;
+    return {
+      ...rest,
+      key: `trap-flood:${source}`,
+      type: 'once',
+      severity: 'warning',
+      title: `Many different traps from ${sig.deviceId ? 'this device' : source}`,
+      ruleId: 'trap.flood',
+    };
+  }
+
+  /**
+   * Suppression and maintenance for incidents that start or return; a later notification
+   * (escalated, flapping) of an incident that has since come to sit behind a down device or in
+   * a window is held back the same way (its release is left to upkeep).
+   */
   private async decorate(step: Step, sig: IncidentSignal, now: number): Promise<void> {
     const inc = step.incident;
-    if (step.notify !== 'opened' && step.notify !== 'reopened') return;
-    if (inc.deviceId) {
+    if (!step.notify || step.notify === 'resolved') return;
+    const opening = step.notify === 'opened' || step.notify === 'reopened';
+    if (inc.deviceId && (opening || !inc.suppressedBy)) {
       const parent = await this.downAncestor(inc.deviceId);
       if (parent) {
         inc.suppressedBy = parent.id;
@@ -251,6 +290,7 @@ export class IncidentService {
         });
       } else delete inc.suppressedBy;
     }
+    if (!opening && inc.maintenanceId) return;
     const win = await this.coveringWindow(inc.deviceId, now);
     if (win) {
       inc.maintenanceId = win.id;
@@ -260,6 +300,9 @@ export class IncidentService {
         text: `In maintenance window "${win.name}" (${win.reason}): no notification until it ends.`,
         details: { windowId: win.id },
       });
+    } else if (opening) {
+      // A window of the incident's earlier life (it resolved inside it) has ended.
+      delete inc.maintenanceId;
     }
     void sig;
   }
@@ -305,7 +348,9 @@ export class IncidentService {
     if (!notifier || !kind) return [];
     if (kind !== 'resolved' && (inc.suppressedBy || inc.maintenanceId)) return [];
     if (kind === 'resolved' && !inc.notified.some((k) => k !== 'resolved')) return [];
-    if (inc.notified.includes(kind) && kind !== 'escalated') return [];
+    // An escalation, and the re-check at the end of each window that held the incident, can
+    // happen more than once.
+    if (inc.notified.includes(kind) && kind !== 'escalated' && kind !== 'recheck') return [];
     inc.notified = [...inc.notified.filter((k) => k !== kind), kind];
     const delayMs =
       kind === 'opened' || kind === 'reopened' ? config.incidents.notifyDelayS * 1000 : 0;
@@ -365,11 +410,11 @@ export class IncidentService {
           incident: next,
           created: false,
           lines,
-          ...(!still && inc.active && !next.notified.length ? { notify: 'opened' as const } : {}),
+          ...(!still && inc.active && !toldOfProblem(next) ? { notify: openingKind(next) } : {}),
         };
         ops.push(...this.lineOps(inc.id, lines, now), ...(await this.notifyOps(step, now)));
         changed.push(next);
-      } else if (!inc.suppressedBy && inc.active && !inc.notified.length && inc.state === 'open') {
+      } else if (!inc.suppressedBy && inc.active && !toldOfProblem(inc) && inc.state === 'open') {
         // Found down after this one opened: suppress it before anyone is paged.
         const parent = await this.downAncestor(inc.deviceId);
         if (parent) {
@@ -390,6 +435,7 @@ export class IncidentService {
     for (const inc of changed) ops.push(store.incidents.putOp(inc));
     await store.write(ops);
     for (const inc of changed) this.remember(inc);
+    this.deps.notifier?.kick?.();
   }
 
   /** Events when a window starts or ends (kept on the window record). */
@@ -451,17 +497,11 @@ export class IncidentService {
       const w = windows.get(i.maintenanceId);
       return !w || !w.enabled || !windowCovers(w, { deviceId: i.deviceId }, now) ? true : false;
     });
-    // A window scoped by device type covers by type: look the device up before deciding.
+    // Still covered when its window is scoped by device type (that needs the device), or when
+    // another window that holds notifications covers it: it waits for the last one to end.
     const ended: IncidentRecord[] = [];
     for (const i of held) {
-      const w = windows.get(i.maintenanceId!);
-      const device = i.deviceId ? await store.devices.get(i.deviceId) : undefined;
-      if (
-        w &&
-        w.enabled &&
-        windowCovers(w, { deviceId: i.deviceId, deviceType: device?.type }, now)
-      )
-        continue;
+      if (await this.coveringWindow(i.deviceId, now)) continue;
       ended.push(i);
     }
     if (ended.length === 0) return;
@@ -505,6 +545,7 @@ export class IncidentService {
         for (const inc of changed) ops.push(store.incidents.putOp(inc));
         if (ops.length) await store.write(ops);
         for (const inc of changed) this.remember(inc);
+        this.deps.notifier?.kick?.();
       });
       // Resolved incidents of the window are not touched: they were never sent.
     } finally {
@@ -562,6 +603,7 @@ export class IncidentService {
       ];
       await store.write(ops);
       this.remember(step.incident);
+      this.deps.notifier?.kick?.();
       return step.incident;
     });
   }
@@ -715,6 +757,8 @@ export class IncidentService {
     incidentId?: string;
   }): Promise<{ send: true } | { send: false; reason: string }> {
     if (!d.incidentId) return { send: true };
+    // A suppression written below must not be overwritten by a load still reading older rows.
+    await this.load();
     const inc = await this.deps.store.incidents.get(d.incidentId);
     if (!inc) return { send: false, reason: 'the incident no longer exists' };
     if (d.kind === 'resolved') return { send: true };
@@ -729,7 +773,14 @@ export class IncidentService {
           const cur = await this.deps.store.incidents.get(inc.id);
           if (!cur || cur.suppressedBy) return;
           const now = this.deps.clock.now();
-          const next = { ...cur, suppressedBy: parent.id, updatedAt: new Date(now).toISOString() };
+          // This page is not sent: when the device in front is back and the problem remains, it
+          // is owed (upkeep sends it then).
+          const next = {
+            ...cur,
+            suppressedBy: parent.id,
+            notified: cur.notified.filter((k) => k !== d.kind),
+            updatedAt: new Date(now).toISOString(),
+          };
           await this.deps.store.write([
             this.deps.store.incidents.putOp(next),
             ...this.lineOps(
@@ -801,6 +852,16 @@ export class IncidentService {
     }
     return [...out.values()];
   }
+}
+
+/** The notification that tells people about the problem as it stands: opened, or reopened. */
+function openingKind(inc: IncidentRecord): 'opened' | 'reopened' {
+  return inc.reopenCount > 0 ? 'reopened' : 'opened';
+}
+
+/** Whether people were told about the problem as it stands (its opening or a window's re-check). */
+function toldOfProblem(inc: IncidentRecord): boolean {
+  return inc.notified.includes(openingKind(inc)) || inc.notified.includes('recheck');
 }
 
 function byUrgency(a: IncidentRecord, b: IncidentRecord): number {

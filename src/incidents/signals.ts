@@ -69,7 +69,7 @@ export function eventSignal(e: EventRecord): IncidentSignal | undefined {
         key: `channel:${channel}`,
         type: e.kind === 'notify.channel-failing' ? 'raise' : 'clear',
         severity: e.kind === 'notify.channel-failing' ? atLeastWarning(e.severity) : 'info',
-        title: `Notification channel ${str(d.name) ?? channel} is failing`,
+        title: `Notification channel ${str(d.channelName) ?? str(d.name) ?? channel} is failing`,
         ruleId: 'notify.channel-failing',
       };
     }

@@ -148,6 +148,17 @@ export class Scheduler<D> {
     return r.run;
   }
 
+  /**
+   * Runs a job now and waits for it to finish; when a run is already under way, waits for that
+   * one instead (work that needs fresh results of a job without running it twice at once).
+   */
+  async runOrJoin(name: string, actor?: string): Promise<void> {
+    const job = this.jobs.get(name);
+    if (!job) throw notFound(`The job "${name}"`);
+    const running = this.running.get(name);
+    await (running ?? (await this.launch(job, 'manual', actor))).done;
+  }
+
   private async launch(
     job: JobDefinition<D>,
     trigger: JobRunRecord['trigger'],

@@ -86,6 +86,8 @@ export class CredentialService {
       clock: Clock;
       secrets: SecretBox;
       inventoryLock?: Mutex;
+      /** After a change is stored (the trap receiver takes the new set); must not throw. */
+      onChange?: () => Promise<void>;
     },
   ) {}
 
@@ -176,6 +178,7 @@ export class CredentialService {
           version: rec.version,
         }),
       ]);
+      await this.deps.onChange?.();
       return publicCredential(rec);
     });
   }
@@ -192,6 +195,7 @@ export class CredentialService {
           version: rec.version,
         }),
       ]);
+      await this.deps.onChange?.();
       return publicCredential(rec);
     });
   }
@@ -219,6 +223,7 @@ export class CredentialService {
           order: ids,
         }),
       ]);
+      await this.deps.onChange?.();
       return next.map(publicCredential);
     });
   }
@@ -250,6 +255,7 @@ export class CredentialService {
             name: c.name,
           }),
         ]);
+        await this.deps.onChange?.();
       }),
     );
   }

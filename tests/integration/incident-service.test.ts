@@ -430,3 +430,237 @@ describe('suppression, maintenance and notifications', () => {
     );
   });
 });
+
+/** A maintenance window over [fromMs, toMs). */
+async function addWindow(
+  id: string,
+  fromMs: number,
+  toMs: number,
+  scope: { kind: 'site' } | { kind: 'devices'; deviceIds: string[] } = { kind: 'site' },
+) {
+  const at = new Date(env.clock.now()).toISOString();
+  await env.store.write([
+    env.store.maintenance.putOp({
+      id,
+      name: `window ${id}`,
+      reason: 'works',
+      scope,
+      schedule: {
+        kind: 'once',
+        start: new Date(fromMs).toISOString(),
+        end: new Date(toMs).toISOString(),
+      },
+      timeZone: 'UTC',
+      enabled: true,
+      suppressNotifications: true,
+      backupJobIds: [],
+      createdAt: at,
+      createdBy: 'alice',
+      updatedAt: at,
+    }),
+  ]);
+}
+
+const tick = () => env.incidents.tick(new AbortController().signal);
+/** Lets the webhook receiver take what was sent. */
+const settle = () => new Promise((r) => setTimeout(r, 150));
+
+describe('suppression and maintenance do not lose or leak pages', () => {
+  it('a page dropped at send time because the switch went down is sent when the switch is back and the device is still down', async () => {
+    await addWebhook();
+    env.parents.set('pc1', 'sw1');
+    // pc1 fails first; the switch is not known to be down yet, so its page is queued.
+    await raise('pc1');
+    await env.incidents.pump();
+    // By the time the page is due the switch is down: the page is held back (suppressed).
+    env.statuses.set('sw1', 'down');
+    await env.notifications.processDue();
+    await settle();
+    expect(hooks).toHaveLength(0);
+    let [pc1] = (await env.incidents.list({ state: 'unresolved', limit: 10, offset: 0 })).items;
+    expect(pc1?.suppressedBy).toBe('sw1');
+
+    // The switch comes back, pc1 is still down: now it is a problem of its own and pages.
+    env.statuses.set('sw1', 'up');
+    await tick();
+    await env.notifications.processDue();
+    await until('pc1 page', () => hooks.length === 1);
+    expect(hooks[0]).toMatchObject({ event: 'incident.opened', valid: true });
+    [pc1] = (await env.incidents.list({ state: 'unresolved', limit: 10, offset: 0 })).items;
+    expect(pc1?.suppressedBy).toBeUndefined();
+  });
+
+  it('a reopened problem suppressed behind a down switch pages when the switch is back', async () => {
+    await addWebhook();
+    env.parents.set('pc1', 'sw1');
+    await raise('pc1');
+    await env.incidents.pump();
+    await env.notifications.processDue();
+    await clear('pc1');
+    await env.incidents.pump();
+    await env.notifications.processDue();
+    await until('opened and resolved', () => hooks.length === 2);
+    // It returns together with the switch failing: suppressed, nobody is paged.
+    env.statuses.set('sw1', 'down');
+    env.clock.advance(60_000);
+    await raise('pc1');
+    await env.incidents.pump();
+    await env.notifications.processDue();
+    await settle();
+    expect(hooks).toHaveLength(2);
+    // The switch is back and pc1 is still down: the people told "resolved" hear it returned.
+    env.statuses.set('sw1', 'up');
+    await tick();
+    await env.notifications.processDue();
+    await until('reopened page', () => hooks.length === 3);
+    expect(hooks[2]!.event).toBe('incident.reopened');
+  });
+
+  it('an incident opened before a window does not page its escalation during the window', async () => {
+    await addWebhook();
+    await raise('srv1', 'cpu-high', 'major');
+    await env.incidents.pump();
+    await env.notifications.processDue();
+    await until('opened', () => hooks.length === 1);
+    const now = env.clock.now();
+    await addWindow('mw1', now - 60_000, now + 600_000);
+    env.clock.advance(30_000);
+    await raise('srv1', 'cpu-high', 'critical');
+    await env.incidents.pump();
+    await env.notifications.processDue();
+    await settle();
+    expect(hooks.map((h) => h.event)).toEqual(['incident.opened']);
+    // At the end of the window the re-check finds it still there and says so.
+    env.clock.advance(600_000);
+    await tick();
+    await env.notifications.processDue();
+    await until('recheck', () => hooks.length === 2);
+    expect(hooks[1]!.event).toBe('incident.recheck');
+  });
+
+  it('a problem that returns after its window ended pages as reopened at once, without a site re-check', async () => {
+    await addWebhook();
+    const now = env.clock.now();
+    await addWindow('mw1', now - 60_000, now + 120_000);
+    await raise('sw1');
+    await env.incidents.pump();
+    await clear('sw1');
+    await env.incidents.pump();
+    env.clock.advance(180_000);
+    await tick();
+    expect(env.rechecks).toBe(0);
+    await raise('sw1');
+    await env.incidents.pump();
+    await env.notifications.processDue();
+    await until('reopened page', () => hooks.length === 1);
+    expect(hooks[0]!.event).toBe('incident.reopened');
+    await tick();
+    expect(env.rechecks).toBe(0);
+  });
+
+  it('a problem held by a second window is notified at the end of that window too', async () => {
+    await addWebhook();
+    let now = env.clock.now();
+    await addWindow('mw1', now - 60_000, now + 120_000);
+    await raise('sw1');
+    await env.incidents.pump();
+    env.clock.advance(180_000);
+    await tick();
+    await env.notifications.processDue();
+    await until('first recheck', () => hooks.length === 1);
+    expect(hooks[0]!.event).toBe('incident.recheck');
+    await clear('sw1');
+    await env.incidents.pump();
+    await env.notifications.processDue();
+    await until('resolved', () => hooks.length === 2);
+
+    now = env.clock.now();
+    await addWindow('mw2', now - 60_000, now + 120_000);
+    await raise('sw1');
+    await env.incidents.pump();
+    await env.notifications.processDue();
+    await settle();
+    expect(hooks).toHaveLength(2);
+    env.clock.advance(180_000);
+    await tick();
+    await env.notifications.processDue();
+    await until('second recheck', () => hooks.length === 3);
+    expect(hooks[2]!.event).toBe('incident.recheck');
+  });
+
+  it('the end of one window does not release an incident another window still covers', async () => {
+    await addWebhook();
+    const now = env.clock.now();
+    await addWindow('a-site', now - 60_000, now + 120_000);
+    await addWindow('b-sw1', now - 60_000, now + 3_600_000, {
+      kind: 'devices',
+      deviceIds: ['sw1'],
+    });
+    await raise('sw1');
+    await env.incidents.pump();
+    env.clock.advance(180_000);
+    await tick();
+    await env.notifications.processDue();
+    await settle();
+    expect(env.rechecks).toBe(0);
+    expect(hooks).toHaveLength(0);
+    env.clock.advance(3_600_000);
+    await tick();
+    expect(env.rechecks).toBe(1);
+    await env.notifications.processDue();
+    await until('recheck', () => hooks.length === 1);
+    expect(hooks[0]!.event).toBe('incident.recheck');
+  });
+});
+
+describe('after a restart', () => {
+  it('a suppression written at send time while the open incidents load is not undone in memory', async () => {
+    await addWebhook();
+    env.parents.set('pc1', 'sw1');
+    await raise('pc1');
+    await env.incidents.pump();
+    // Many newer (resolved) incidents: loading takes a while and reaches pc1 last.
+    const [pc] = (await env.incidents.list({ state: 'unresolved', limit: 10, offset: 0 })).items;
+    await env.store.write(
+      Array.from({ length: 3000 }, (_, i) =>
+        env.store.incidents.putOp({
+          ...pc!,
+          id: `${pc!.id}.${String(i).padStart(5, '0')}`,
+          key: `old:${i}`,
+          state: 'resolved',
+          resolvedAt: pc!.openedAt,
+        }),
+      ),
+    );
+    await env.reopen();
+    env.statuses.set('sw1', 'down');
+    const [d] = (await env.store.notifications.allOutbox()).map((e) => e.deliveryId);
+    const delivery = (await env.store.notifications.getDelivery(d!))!;
+    // The list loads the open incidents while the notification service asks about the page.
+    const [, verdict] = await Promise.all([
+      env.incidents.list({ state: 'unresolved', limit: 10, offset: 0 }),
+      env.incidents.shouldSend(delivery),
+    ]);
+    expect(verdict.send).toBe(false);
+    const [pc1] = (await env.incidents.list({ state: 'unresolved', limit: 10, offset: 0 })).items;
+    expect(pc1?.suppressedBy).toBe('sw1');
+  });
+});
+
+describe('trap floods', () => {
+  it('a sender with many different trap problems gets one flood incident for the rest', async () => {
+    for (let i = 0; i < 40; i++)
+      await event({
+        kind: 'trap.received',
+        severity: 'warning',
+        message: `vendor trap ${i}`,
+        details: { trapKind: 'vendor', trapOid: `1.3.6.1.4.1.9999.0.${i}`, address: '10.9.9.9' },
+      });
+    await env.incidents.pump();
+    const open = (await env.incidents.list({ state: 'unresolved', limit: 200, offset: 0 })).items;
+    expect(open.filter((i) => i.key.startsWith('trap:10.9.9.9:'))).toHaveLength(20);
+    const flood = open.filter((i) => i.key === 'trap-flood:10.9.9.9');
+    expect(flood).toHaveLength(1);
+    expect(flood[0]!.count).toBe(20);
+  });
+});

@@ -167,6 +167,34 @@ describe.skipIf(skip)('SNMP traps become stored traps, events and incidents', ()
     expect(restart.state).toBe('open');
   });
 
+  it('a credential added after the receiver started is accepted at once, and a removed one refused', async () => {
+    const system = { actor: { type: 'system', name: 'test' } } as never;
+    const added = await t.deps.credentials.create(
+      { name: 'added later', version: '2c', community: 'added-later' },
+      system,
+    );
+    const before = t.deps.traps.info().stats!;
+    await v2c('added-later', '1.3.6.1.6.3.1.1.5.1');
+    await until('trap with the new community accepted', async () =>
+      t.deps.traps.info().stats!.accepted > before.accepted ||
+      t.deps.traps.info().stats!.authFailures > before.authFailures
+        ? true
+        : undefined,
+    );
+    expect(t.deps.traps.info().stats!.authFailures).toBe(before.authFailures);
+
+    await t.deps.credentials.remove(added.id, system);
+    const mid = t.deps.traps.info().stats!;
+    await v2c('added-later', '1.3.6.1.6.3.1.1.5.1');
+    await until('trap with the removed community handled', async () =>
+      t.deps.traps.info().stats!.accepted > mid.accepted ||
+      t.deps.traps.info().stats!.authFailures > mid.authFailures
+        ? true
+        : undefined,
+    );
+    expect(t.deps.traps.info().stats!.accepted).toBe(mid.accepted);
+  });
+
   it('a wrong community is refused and counted, and becomes an event', async () => {
     const before = t.deps.traps.info().stats!.authFailures;
     await v2c('guessed', '1.3.6.1.6.3.1.1.5.1');

@@ -182,4 +182,12 @@ describe('event → signal', () => {
     expect(eventSignal(ev({ kind: 'device.new' }))).toBeUndefined();
     expect(eventSignal(ev({ kind: 'alert.raised', details: {} }))).toBeUndefined();
   });
+
+  it('names a failing channel by the name its event carries', () => {
+    // The details as the notification service writes them (channelStateOps).
+    const details = { channelId: 'c1', channelName: 'ops mail', channelKind: 'email' };
+    expect(
+      eventSignal(ev({ kind: 'notify.channel-failing', severity: 'major', details }))?.title,
+    ).toBe('Notification channel ops mail is failing');
+  });
 });

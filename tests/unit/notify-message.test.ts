@@ -451,16 +451,23 @@ describe('channel settings schema', () => {
   });
 
   it('names the secret fields and leaves them out of a shown channel', () => {
-    expect(SECRET_FIELDS).toEqual({ email: ['password'], webhook: ['secret'], syslog: [] });
+    expect(SECRET_FIELDS).toEqual({
+      email: ['password'],
+      webhook: ['secret', 'headers'],
+      syslog: [],
+    });
     const w = channelSettingsSchema.parse({
       kind: 'webhook',
       url: 'https://hooks.example.com/x',
       secret: '0123456789abcdef',
+      headers: { Authorization: 'Bearer tok-4711' },
     });
     const shown = withoutSecrets(w);
     expect(shown.settings).not.toHaveProperty('secret');
-    expect(shown.secretsSet).toEqual(['secret']);
+    expect(shown.settings).not.toHaveProperty('headers');
+    expect(shown.secretsSet).toEqual(['secret', 'headers']);
     expect(JSON.stringify(shown)).not.toContain('0123456789abcdef');
+    expect(JSON.stringify(shown)).not.toContain('tok-4711');
     const e = channelSettingsSchema.parse({
       kind: 'email',
       host: 'mail.example.com',
