@@ -87,6 +87,19 @@ export function eventSignal(e: EventRecord): IncidentSignal | undefined {
     }
     case 'trap.received':
       return trapSignal(e, base);
+    case 'backup.failed':
+    case 'backup.succeeded': {
+      const job = str(d.jobId);
+      if (!job) return undefined;
+      return {
+        ...base,
+        key: `backup:${job}`,
+        type: e.kind === 'backup.failed' ? 'raise' : 'clear',
+        severity: e.kind === 'backup.failed' ? atLeastWarning(e.severity) : 'info',
+        title: `Backup "${str(d.jobName) ?? job}" failed`,
+        ruleId: 'backup.failed',
+      };
+    }
     case 'trap.auth-failure': {
       const src = str(d.address) ?? 'unknown';
       return {

@@ -23,6 +23,7 @@ import { MaintenanceStore } from './maintenance.js';
 import { TrapsStore } from './traps.js';
 import { DeviceParentsStore } from './device-parents.js';
 import { NotificationsStore } from './notifications.js';
+import { BackupsStore } from './backups.js';
 import { randomId } from '../core/ids.js';
 
 /** The store: domain repositories over one LevelDB, and the one way to write atomically. */
@@ -49,6 +50,7 @@ export class Store {
   readonly traps: TrapsStore;
   readonly deviceParents: DeviceParentsStore;
   readonly notifications: NotificationsStore;
+  readonly backups: BackupsStore;
   readonly dataDir: string;
   migration: MigrationResult | undefined;
   private readonly db: Db;
@@ -78,6 +80,7 @@ export class Store {
     this.traps = new TrapsStore(db);
     this.deviceParents = new DeviceParentsStore(db);
     this.notifications = new NotificationsStore(db);
+    this.backups = new BackupsStore(db);
   }
 
   /** Applies all writes or none. */

@@ -234,7 +234,10 @@ export interface EventRecord {
     | 'trap.auth-failure'
     /** A maintenance window began or ended (details: window id and name). */
     | 'maintenance.started'
-    | 'maintenance.ended';
+    | 'maintenance.ended'
+    /** A backup run failed (details: job, run, error code); the next success clears it. */
+    | 'backup.failed'
+    | 'backup.succeeded';
   severity: 'info' | 'warning' | 'minor' | 'major' | 'critical';
   deviceId?: string;
   message: string;

@@ -24,6 +24,8 @@ export const EVENT_KIND_LABELS = {
   'trap.auth-failure': 'Trap refused',
   'maintenance.started': 'Maintenance started',
   'maintenance.ended': 'Maintenance ended',
+  'backup.failed': 'Backup failed',
+  'backup.succeeded': 'Backup succeeded',
 } as const;
 
 export type EventKind = keyof typeof EVENT_KIND_LABELS;

@@ -1,0 +1,872 @@
+/**
+ * Backups as people use them: targets (a directory or an attached disk, only written when really
+ * mounted and marked), jobs (what, where, when, how long kept), runs (rsync into a new snapshot
+ * with --link-dest to the last complete one; complete only after rsync and the manifest), the
+ * retention after each run, a sampled checksum verification, and restores. Every change is
+ * audited; failures and stale backups become events (and so incidents).
+ */
+import { createHash, randomInt } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Store } from '../store/store.js';
+import type { BatchOp } from '../store/db.js';
+import type { Clock } from '../core/time.js';
+import type { Logger } from '../lib/logger.js';
+import type { RequestContext } from '../auth/context.js';
+import type { BackupJob, BackupRun, BackupTarget } from '../store/backups.js';
+import { actorLabel } from '../core/roles.js';
+import { AppError, conflict, describeError, notFound } from '../core/errors.js';
+import { randomId } from '../core/ids.js';
+import { timeKey } from '../store/keys.js';
+import { Mutex } from '../lib/mutex.js';
+import { zodToAppError } from '../core/zod-errors.js';
+import { buildRsyncArgs, type RsyncSource } from './rsync-parse.js';
+import { runRsync, RsyncRunError } from './rsync.js';
+import {
+  beginSnapshot,
+  completeSnapshot,
+  deleteSnapshot,
+  getSnapshot,
+  latestComplete,
+  listSnapshots,
+  measureSnapshot,
+  removeIncomplete,
+  type SnapshotInfo,
+} from './snapshots.js';
+import { planRetention, retentionSchema, DEFAULT_RETENTION } from './retention.js';
+import { initTarget, probeTarget, probeError, type TargetProbe } from './targets.js';
+import { targetInputSchema } from './target-schema.js';
+import { checkRestoreDestination } from './safe-path.js';
+import { resolveForRestore } from './snapshot-browse.js';
+
+const pathText = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => (path.isAbsolute(p) && path.normalize(p) === p.replace(/\/+$/, '')) || p === '/', {
+    message: 'Use an absolute path without "..".',
+  })
+  .refine((p) => !p.split('/').includes('..') && !/[\0\n\r]/.test(p), {
+    message: 'Use an absolute path without "..".',
+  });
+
+const pattern = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((p) => !/[\0\n\r]/.test(p), 'One line only.');
+
+export const jobInputSchema = z.strictObject({
+  name: z.string().trim().min(1, 'Give the job a name.').max(80),
+  targetId: z.string().min(1, 'Choose a target.').max(64),
+  sources: z
+    .array(z.strictObject({ kind: z.literal('local'), path: pathText }), {
+      error: 'Name at least one folder to back up.',
+    })
+    .min(1, 'Name at least one folder to back up.')
+    .max(20),
+  include: z.array(pattern).max(200).default([]),
+  exclude: z.array(pattern).max(200).default([]),
+  bwlimitKiB: z.number().int().min(1).max(10_000_000).optional(),
+  oneFileSystem: z.boolean().default(true),
+  numericIds: z.boolean().default(true),
+  aclsXattrs: z.boolean().default(false),
+  /** Cron expression ('' = only by hand). */
+  schedule: z.string().trim().max(100).default('30 1 * * *'),
+  retention: retentionSchema.prefault({}),
+  verifySample: z.number().int().min(0).max(1000).default(20),
+  enabled: z.boolean().default(true),
+});
+export type JobInput = z.input<typeof jobInputSchema>;
+
+export const restoreInputSchema = z.strictObject({
+  jobId: z.string().min(1).max(64),
+  snapshot: z.string().min(1).max(64),
+  /** Path inside the snapshot (as listed by the browser), e.g. `srv/files/report.odt`. */
+  path: z.string().min(1).max(4096),
+  /** original: back where it came from; directory: into this directory on the box. */
+  destination: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('original') }),
+    z.strictObject({ kind: z.literal('directory'), path: pathText }),
+  ]),
+  /** Replace files that are newer at the destination (default: they are kept). */
+  overwrite: z.boolean().default(false),
+});
+export type RestoreInput = z.input<typeof restoreInputSchema>;
+
+export interface BackupDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** The next start of a cron expression after now (the scheduler's parser), undefined if none. */
+  nextRun: (cron: string) => Date | undefined;
+  validSchedule: (cron: string) => boolean;
+  /** Whether a job may start now (maintenance windows it is attached to). */
+  allowedNow?: (jobId: string) => Promise<boolean>;
+  /** Site time zone, for retention's days, weeks and months. */
+  timeZone: () => Promise<string>;
+  /** Backups running at the same time at most. */
+  maxConcurrent?: number;
+  /** rsync program (tests may point elsewhere). */
+  rsyncPath?: string;
+}
+
+export interface RunProgress {
+  runId: string;
+  jobId: string;
+  phase: 'checking' | 'copying' | 'verifying' | 'finishing';
+  bytes: number;
+  percent: number;
+  rate?: string;
+  eta?: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const HOUR = 3_600_000;
+
+/** Where a source lands inside a snapshot: its absolute path, without the leading slash. */
+export function snapshotSubdir(sourcePath: string): string {
+  return sourcePath.replace(/^\/+/, '').replace(/\/+$/, '') || 'root';
+}
+
+export class BackupService {
+  private readonly lock = new Mutex();
+  private readonly running = new Map<string, { abort: AbortController; progress: RunProgress }>();
+  private readonly waiting: Array<() => void> = [];
+  private active = 0;
+  private stopping = false;
+
+  constructor(private readonly deps: BackupDeps) {}
+
+  // ---- targets ----------------------------------------------------------------------------
+
+  async listTargets(): Promise<BackupTarget[]> {
+    return this.deps.store.backups.listTargets();
+  }
+
+  async getTarget(id: string): Promise<BackupTarget> {
+    const t = await this.deps.store.backups.getTarget(id);
+    if (!t) throw notFound('The backup target');
+    return t;
+  }
+
+  private probe(t: BackupTarget, signal?: AbortSignal): Promise<TargetProbe> {
+    return probeTarget(
+      t.kind === 'disk'
+        ? { kind: 'disk', uuid: t.uuid!, mountPoint: t.path }
+        : { kind: 'local', path: t.path },
+      {
+        targetId: t.id,
+        minFreeBytes: t.minFreeMiB * 1024 * 1024,
+        minFreeInodes: t.minFreeInodes,
+        ...(signal ? { signal } : {}),
+      },
+    );
+  }
+
+  /** Checks a target now and keeps the result for the targets page. */
+  async checkTarget(id: string): Promise<{ target: BackupTarget; probe: TargetProbe }> {
+    const t = await this.getTarget(id);
+    const probe = await this.probe(t);
+    const now = this.deps.clock.now();
+    const next: BackupTarget = {
+      ...t,
+      lastProbe: probe.ok
+        ? { at: iso(now), ok: true, freeBytes: probe.freeBytes, totalBytes: probe.totalBytes }
+        : { at: iso(now), ok: false, error: { code: probe.code, message: probe.message } },
+    };
+    await this.deps.store.write([this.deps.store.backups.targetOp(next)]);
+    return { target: next, probe };
+  }
+
+  /** Adds a target and writes Caretaker's marker into it (a disk must be mounted already). */
+  async createTarget(input: unknown, ctx: RequestContext): Promise<BackupTarget> {
+    const parsed = targetInputSchema.safeParse(input);
+    if (!parsed.success) throw zodToAppError(parsed.error, 'The target');
+    const v = parsed.data;
+    return this.lock.run(async () => {
+      const { store, clock } = this.deps;
+      const id = randomId(8).replace(/[^A-Za-z0-9_-]/g, 'x');
+      const now = clock.now();
+      await initTarget(
+        v.kind === 'disk' ? { kind: 'disk', uuid: v.uuid, mountPoint: v.path } : v.path,
+        id,
+        { create: v.kind === 'local' },
+      );
+      const t: BackupTarget = {
+        id,
+        name: v.name,
+        kind: v.kind,
+        path: v.path,
+        ...(v.kind === 'disk' ? { uuid: v.uuid } : {}),
+        minFreeMiB: v.minFreeMiB,
+        minFreeInodes: v.minFreeInodes,
+        createdAt: iso(now),
+        createdBy: actorLabel(ctx.actor),
+        updatedAt: iso(now),
+      };
+      await store.write([
+        store.backups.targetOp(t),
+        store.audit.recordOp(ctx, 'backup.target-created', `backup-target:${id}`, now, {
+          name: t.name,
+          kind: t.kind,
+          path: t.path,
+        }),
+      ]);
+      return t;
+    });
+  }
+
+  async removeTarget(id: string, ctx: RequestContext): Promise<void> {
+    await this.lock.run(async () => {
+      const { store, clock } = this.deps;
+      const t = await this.getTarget(id);
+      const users = (await store.backups.listJobs()).filter((j) => j.targetId === id);
+      if (users.length)
+        throw conflict(
+          'TARGET_IN_USE',
+          `Jobs still write to this target: ${users.map((j) => j.name).join(', ')}.`,
+        );
+      await store.write([
+        store.backups.delTargetOp(id),
+        store.audit.recordOp(ctx, 'backup.target-deleted', `backup-target:${id}`, clock.now(), {
+          name: t.name,
+        }),
+      ]);
+    });
+  }
+
+  // ---- jobs -------------------------------------------------------------------------------
+
+  async listJobs(): Promise<BackupJob[]> {
+    return (await this.deps.store.backups.listJobs()).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async getJob(id: string): Promise<BackupJob> {
+    const j = await this.deps.store.backups.getJob(id);
+    if (!j) throw notFound('The backup job');
+    return j;
+  }
+
+  private async parseJob(input: unknown): Promise<z.output<typeof jobInputSchema>> {
+    const r = jobInputSchema.safeParse(input);
+    if (!r.success) throw zodToAppError(r.error, 'The backup job');
+    if (r.data.schedule && !this.deps.validSchedule(r.data.schedule))
+      throw new AppError('VALIDATION_FAILED', 'The schedule is not a valid cron expression.', {
+        status: 422,
+        kind: 'input',
+        fields: { schedule: 'Use five fields, for example "30 1 * * *" (01:30 every day).' },
+      });
+    if (!(await this.deps.store.backups.getTarget(r.data.targetId)))
+      throw new AppError('VALIDATION_FAILED', 'There is no such target.', {
+        status: 422,
+        kind: 'input',
+        fields: { targetId: 'Choose an existing target.' },
+      });
+    return r.data;
+  }
+
+  private nextRunAt(schedule: string): string | undefined {
+    if (!schedule) return undefined;
+    const d = this.deps.nextRun(schedule);
+    return d ? d.toISOString() : undefined;
+  }
+
+  async createJob(input: unknown, ctx: RequestContext): Promise<BackupJob> {
+    const v = await this.parseJob(input);
+    return this.lock.run(async () => {
+      const { store, clock } = this.deps;
+      const now = clock.now();
+      const next = this.nextRunAt(v.schedule);
+      const job: BackupJob = {
+        id: randomId(8).replace(/[^A-Za-z0-9_-]/g, 'x'),
+        ...v,
+        retention: v.retention,
+        ...(next ? { nextRunAt: next } : {}),
+        createdAt: iso(now),
+        createdBy: actorLabel(ctx.actor),
+        updatedAt: iso(now),
+      };
+      await store.write([
+        store.backups.jobOp(job),
+        store.audit.recordOp(ctx, 'backup.job-created', `backup-job:${job.id}`, now, {
+          name: job.name,
+          sources: job.sources.map((s) => s.path),
+        }),
+      ]);
+      return job;
+    });
+  }
+
+  async updateJob(id: string, input: unknown, ctx: RequestContext): Promise<BackupJob> {
+    const v = await this.parseJob(input);
+    return this.lock.run(async () => {
+      const { store, clock } = this.deps;
+      const old = await this.getJob(id);
+      const now = clock.now();
+      const next = this.nextRunAt(v.schedule);
+      const job: BackupJob = {
+        ...v,
+        id,
+        retention: v.retention,
+        ...(next ? { nextRunAt: next } : {}),
+        createdAt: old.createdAt,
+        createdBy: old.createdBy,
+        updatedAt: iso(now),
+      };
+      await store.write([
+        store.backups.jobOp(job),
+        store.audit.recordOp(ctx, 'backup.job-updated', `backup-job:${id}`, now, {
+          name: job.name,
+        }),
+      ]);
+      return job;
+    });
+  }
+
+  /** Deletes a job; its snapshots stay on the target (deleting backups is a separate decision). */
+  async removeJob(id: string, ctx: RequestContext): Promise<void> {
+    await this.lock.run(async () => {
+      const { store, clock } = this.deps;
+      const old = await this.getJob(id);
+      if (this.running.has(id)) throw conflict('BACKUP_RUNNING', 'A run of this job is under way.');
+      await store.write([
+        store.backups.delJobOp(id),
+        store.audit.recordOp(ctx, 'backup.job-deleted', `backup-job:${id}`, clock.now(), {
+          name: old.name,
+        }),
+      ]);
+    });
+  }
+
+  // ---- runs -------------------------------------------------------------------------------
+
+  progress(jobId: string): RunProgress | undefined {
+    return this.running.get(jobId)?.progress;
+  }
+
+  async getRun(id: string): Promise<BackupRun> {
+    const r = await this.deps.store.backups.getRun(id);
+    if (!r) throw notFound('The backup run');
+    return r;
+  }
+
+  /** Runs left "running" by a crash become interrupted; their partial snapshots go at the next run. */
+  async recover(): Promise<number> {
+    const { store, clock } = this.deps;
+    const stale = await store.backups.running();
+    if (!stale.length) return 0;
+    const now = clock.now();
+    await store.write(
+      stale.flatMap((r) =>
+        store.backups.runOps({
+          ...r,
+          status: 'interrupted',
+          finishedAt: iso(now),
+          error: { code: 'INTERRUPTED', message: 'The box stopped or restarted during this run.' },
+        }),
+      ),
+    );
+    return stale.length;
+  }
+
+  /** Starts a backup now; resolves with the run record once it is recorded (202). */
+  async runNow(
+    jobId: string,
+    ctx: RequestContext | undefined,
+    trigger: BackupRun['trigger'] = 'manual',
+  ): Promise<BackupRun> {
+    const job = await this.getJob(jobId);
+    if (this.stopping)
+      throw new AppError('SHUTTING_DOWN', 'The box is shutting down.', {
+        status: 503,
+        kind: 'transient',
+      });
+    if (this.running.has(jobId))
+      throw conflict('BACKUP_RUNNING', `A run of "${job.name}" is already under way.`);
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const run: BackupRun = {
+      id: timeKey(now),
+      jobId,
+      jobName: job.name,
+      kind: 'backup',
+      status: 'running',
+      trigger,
+      by: ctx ? actorLabel(ctx.actor) : 'schedule',
+      startedAt: iso(now),
+    };
+    const abort = new AbortController();
+    this.running.set(jobId, {
+      abort,
+      progress: { runId: run.id, jobId, phase: 'checking', bytes: 0, percent: 0 },
+    });
+    try {
+      await store.write([
+        ...store.backups.runOps(run),
+        ...(ctx
+          ? [
+              store.audit.recordOp(ctx, 'backup.run-started', `backup-job:${jobId}`, now, {
+                run: run.id,
+              }),
+            ]
+          : []),
+      ]);
+    } catch (err) {
+      this.running.delete(jobId);
+      throw err;
+    }
+    void this.execute(job, run, abort.signal).finally(() => this.running.delete(jobId));
+    return run;
+  }
+
+  private async slot(signal: AbortSignal): Promise<() => void> {
+    const max = this.deps.maxConcurrent ?? 1;
+    while (this.active >= max) {
+      signal.throwIfAborted();
+      await new Promise<void>((r) => this.waiting.push(r));
+    }
+    this.active += 1;
+    return () => {
+      this.active -= 1;
+      this.waiting.shift()?.();
+    };
+  }
+
+  private async execute(job: BackupJob, run: BackupRun, signal: AbortSignal): Promise<void> {
+    const { store, clock, logger } = this.deps;
+    const entry = this.running.get(job.id)!;
+    let release: (() => void) | undefined;
+    let finished: BackupRun;
+    try {
+      release = await this.slot(signal);
+      const target = await this.getTarget(job.targetId);
+      const probe = await this.probe(target, signal);
+      if (!probe.ok) throw probeError(probe);
+      await removeIncomplete(probe.path, job.id);
+      const previous = await latestComplete(probe.path, job.id);
+      const partial = await beginSnapshot(probe.path, job.id, clock.now());
+      entry.progress = { ...entry.progress, phase: 'copying' };
+      const warnings: string[] = [];
+      let exitCode = 0;
+      let transferred = 0;
+      let bytesTransferred = 0;
+      const log: string[] = [];
+      for (const src of job.sources) {
+        const sub = snapshotSubdir(src.path);
+        const dest = path.join(partial.dataDir, sub);
+        await import('node:fs/promises').then((fs) => fs.mkdir(dest, { recursive: true }));
+        const source: RsyncSource = { kind: 'local', path: src.path.replace(/\/?$/, '/') };
+        const args = buildRsyncArgs({
+          sources: [source],
+          destination: dest + '/',
+          ...(previous ? { linkDest: path.join(previous.dataDir, sub) } : {}),
+          numericIds: job.numericIds,
+          acls: job.aclsXattrs && !!probe.supportsAcls,
+          xattrs: job.aclsXattrs && !!probe.supportsXattrs,
+          oneFileSystem: job.oneFileSystem,
+          ...(job.bwlimitKiB ? { bwlimitKiB: job.bwlimitKiB } : {}),
+          include: job.include,
+          exclude: job.exclude,
+          ioTimeoutSec: 600,
+        });
+        const r = await runRsync({
+          args,
+          signal,
+          ...(this.deps.rsyncPath ? { rsyncPath: this.deps.rsyncPath } : {}),
+          onProgress: (p) => {
+            entry.progress = {
+              ...entry.progress,
+              bytes: p.bytes,
+              percent: p.percent,
+              ...(p.rate ? { rate: p.rate } : {}),
+              ...(p.eta ? { eta: p.eta } : {}),
+            };
+          },
+        });
+        exitCode = Math.max(exitCode, r.exitCode);
+        if (r.warnings)
+          warnings.push(
+            ...r.warnings.messages,
+            ...(r.warnings.omittedFiles ? [`…and ${r.warnings.omittedFiles} more files`] : []),
+          );
+        transferred += r.stats?.regularFilesTransferred ?? 0;
+        bytesTransferred += r.stats?.totalTransferredFileSize ?? 0;
+        log.push(...r.log.slice(-20));
+      }
+      entry.progress = { ...entry.progress, phase: 'verifying', percent: 100 };
+      const verification = await this.verifySample(job, partial.dataDir, signal);
+      entry.progress = { ...entry.progress, phase: 'finishing' };
+      const m = await measureSnapshot(partial.dataDir, previous?.dataDir, { signal });
+      const now = clock.now();
+      const done = await completeSnapshot(partial, {
+        runId: run.id,
+        startedAt: run.startedAt,
+        completedAt: iso(now),
+        durationMs: now - Date.parse(run.startedAt),
+        rsyncExitCode: exitCode,
+        warnings,
+        stats: {
+          files: m.files,
+          regularFilesTransferred: transferred,
+          bytesTransferred,
+          totalSize: m.totalSize,
+          bytesOnDisk: m.bytesOnDisk,
+        },
+        sources: job.sources.map((s) => s.path),
+        verification: {
+          checkedAt: iso(now),
+          method: 'checksum-sample',
+          sampled: verification.checked,
+          mismatches: verification.mismatched.length,
+          mismatchedPaths: verification.mismatched.slice(0, 200),
+          ok: verification.mismatched.length === 0,
+        },
+      });
+      const removed = await this.applyRetention(job, probe.path, signal);
+      finished = {
+        ...run,
+        status: warnings.length || verification.mismatched.length ? 'warning' : 'succeeded',
+        finishedAt: iso(now),
+        durationMs: now - Date.parse(run.startedAt),
+        snapshot: done.name,
+        rsyncExitCode: exitCode,
+        stats: {
+          files: m.files,
+          regularFilesTransferred: transferred,
+          bytesTransferred,
+          totalSize: m.totalSize,
+          bytesOnDisk: m.bytesOnDisk,
+        },
+        ...(warnings.length ? { warnings: warnings.slice(0, 200) } : {}),
+        verification,
+        ...(removed.length ? { removed } : {}),
+        log: log.slice(-50),
+      };
+      await store.write([
+        ...store.backups.runOps(finished),
+        store.backups.targetOp({ ...target, lastWriteAt: iso(now) }),
+        ...store.events.appendOps(
+          {
+            kind: 'backup.succeeded',
+            severity: 'info',
+            message: `Backup "${job.name}" ${finished.status === 'warning' ? 'completed with warnings' : 'succeeded'}: snapshot ${done.name}.`,
+            details: { jobId: job.id, jobName: job.name, runId: run.id, snapshot: done.name },
+          },
+          now,
+        ),
+      ]);
+    } catch (err) {
+      const now = clock.now();
+      const e = describeError(err);
+      finished = {
+        ...run,
+        status: 'failed',
+        finishedAt: iso(now),
+        durationMs: now - Date.parse(run.startedAt),
+        error: e,
+        ...(err instanceof RsyncRunError
+          ? {
+              log: err.log.slice(-50),
+              ...(typeof err.exitCode === 'number' ? { rsyncExitCode: err.exitCode } : {}),
+            }
+          : {}),
+      };
+      logger.warn({ component: 'backup', job: job.id, run: run.id, err: e }, 'backup failed');
+      try {
+        await store.write([
+          ...store.backups.runOps(finished),
+          ...store.events.appendOps(
+            {
+              kind: 'backup.failed',
+              severity: 'major',
+              message: `Backup "${job.name}" failed: ${e.message}`,
+              details: { jobId: job.id, jobName: job.name, runId: run.id, code: e.code },
+            },
+            now,
+          ),
+        ]);
+      } catch (writeErr) {
+        logger.error({ component: 'backup', err: writeErr }, 'could not record a failed backup');
+      }
+    } finally {
+      release?.();
+    }
+  }
+
+  /**
+   * Compares up to `verifySample` regular files picked at random from the snapshot with their
+   * sources, by SHA-256. A file that changed at the source since the copy counts as a mismatch
+   * only if its mtime and size still match the copy's (else it simply changed meanwhile).
+   */
+  private async verifySample(
+    job: BackupJob,
+    dataDir: string,
+    signal: AbortSignal,
+  ): Promise<{ checked: number; mismatched: string[] }> {
+    if (job.verifySample <= 0) return { checked: 0, mismatched: [] };
+    const files: string[] = [];
+    const { readdir } = await import('node:fs/promises');
+    const walk = async (dir: string, rel: string, depth: number) => {
+      if (files.length >= 20_000 || depth > 40) return;
+      for (const d of await readdir(dir, { withFileTypes: true })) {
+        signal.throwIfAborted();
+        const r = rel ? `${rel}/${d.name}` : d.name;
+        if (d.isDirectory()) await walk(path.join(dir, d.name), r, depth + 1);
+        else if (d.isFile()) files.push(r);
+      }
+    };
+    await walk(dataDir, '', 0);
+    const picked = new Set<string>();
+    while (picked.size < Math.min(job.verifySample, files.length))
+      picked.add(files[randomInt(files.length)]!);
+    const mismatched: string[] = [];
+    for (const rel of picked) {
+      const src = job.sources.find(
+        (s) => rel === snapshotSubdir(s.path) || rel.startsWith(snapshotSubdir(s.path) + '/'),
+      );
+      if (!src) continue;
+      const sourceFile = path.join(src.path, rel.slice(snapshotSubdir(src.path).length + 1));
+      const copy = path.join(dataDir, rel);
+      try {
+        const [a, b] = await Promise.all([lstat(sourceFile), lstat(copy)]);
+        if (a.size !== b.size || Math.floor(a.mtimeMs / 1000) !== Math.floor(b.mtimeMs / 1000))
+          continue;
+        if ((await sha256(sourceFile)) !== (await sha256(copy))) mismatched.push(rel);
+      } catch {
+        // Removed at the source since the copy: nothing to compare.
+      }
+    }
+    return { checked: picked.size, mismatched };
+  }
+
+  private async applyRetention(
+    job: BackupJob,
+    targetPath: string,
+    signal: AbortSignal,
+  ): Promise<string[]> {
+    const snaps = await listSnapshots(targetPath, job.id);
+    const policy = retentionSchema.parse({ ...DEFAULT_RETENTION, ...job.retention });
+    const plan = planRetention(
+      snaps.map((s) => ({ id: s.name, completedAt: Date.parse(s.manifest.completedAt) })),
+      policy,
+      this.deps.clock.now(),
+      await this.deps.timeZone(),
+    );
+    const removed: string[] = [];
+    for (const r of plan.remove) {
+      signal.throwIfAborted();
+      await deleteSnapshot(targetPath, job.id, r.id);
+      removed.push(r.id);
+    }
+    return removed;
+  }
+
+  /** What the retention of a job would remove now (the preview on the job page). */
+  async retentionPreview(jobId: string, policyInput?: unknown) {
+    const job = await this.getJob(jobId);
+    const target = await this.getTarget(job.targetId);
+    const probe = await this.probe(target);
+    if (!probe.ok) throw probeError(probe);
+    const policy = retentionSchema.parse(policyInput ?? { ...DEFAULT_RETENTION, ...job.retention });
+    const snaps = await listSnapshots(probe.path, job.id);
+    return planRetention(
+      snaps.map((s) => ({ id: s.name, completedAt: Date.parse(s.manifest.completedAt) })),
+      policy,
+      this.deps.clock.now(),
+      await this.deps.timeZone(),
+    );
+  }
+
+  // ---- snapshots and restore --------------------------------------------------------------
+
+  /** A job's complete snapshots, newest first (never an in-progress one). */
+  async snapshots(jobId: string): Promise<SnapshotInfo[]> {
+    const job = await this.getJob(jobId);
+    const target = await this.getTarget(job.targetId);
+    const probe = await this.probe(target);
+    if (!probe.ok) throw probeError(probe);
+    return (await listSnapshots(probe.path, job.id)).reverse();
+  }
+
+  async snapshot(jobId: string, name: string): Promise<SnapshotInfo> {
+    const job = await this.getJob(jobId);
+    const target = await this.getTarget(job.targetId);
+    const probe = await this.probe(target);
+    if (!probe.ok) throw probeError(probe);
+    const s = await getSnapshot(probe.path, job.id, name);
+    if (!s) throw notFound('The snapshot');
+    return s;
+  }
+
+  /** Restores a file or folder from a snapshot, as a recorded, audited run. */
+  async restore(input: unknown, ctx: RequestContext): Promise<BackupRun> {
+    const r = restoreInputSchema.safeParse(input);
+    if (!r.success) throw zodToAppError(r.error, 'The restore');
+    const v = r.data;
+    const job = await this.getJob(v.jobId);
+    const snap = await this.snapshot(v.jobId, v.snapshot);
+    const src = await resolveForRestore(snap.dataDir, v.path);
+    const rel = v.path.replace(/^\/+/, '').replace(/\/+$/, '');
+    const origin = job.sources.find(
+      (s) => rel === snapshotSubdir(s.path) || rel.startsWith(snapshotSubdir(s.path) + '/'),
+    );
+    let dest: string;
+    if (v.destination.kind === 'original') {
+      if (!origin)
+        throw new AppError(
+          'RESTORE_NO_ORIGIN',
+          'This path is not below one of the job’s sources.',
+          {
+            status: 400,
+            kind: 'input',
+          },
+        );
+      const inside = rel.slice(snapshotSubdir(origin.path).length).replace(/^\//, '');
+      // The parent directory of what is restored, inside the source.
+      const parent = path.posix.dirname(inside === '' ? '.' : inside);
+      dest = await checkRestoreDestination(origin.path, parent === '.' ? '' : parent);
+    } else {
+      dest = v.destination.path;
+    }
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const run: BackupRun = {
+      id: timeKey(now),
+      jobId: job.id,
+      jobName: job.name,
+      kind: 'restore',
+      status: 'running',
+      trigger: 'manual',
+      by: actorLabel(ctx.actor),
+      startedAt: iso(now),
+      snapshot: snap.name,
+      restore: { path: rel, destination: dest, overwrite: v.overwrite },
+    };
+    await store.write([
+      ...store.backups.runOps(run),
+      store.audit.recordOp(ctx, 'backup.restore-started', `backup-job:${job.id}`, now, {
+        snapshot: snap.name,
+        path: rel,
+        destination: dest,
+        overwrite: v.overwrite,
+      }),
+    ]);
+    void this.executeRestore(run, src.path.toString(), src.type === 'dir', dest, v.overwrite);
+    return run;
+  }
+
+  private async executeRestore(
+    run: BackupRun,
+    source: string,
+    isDir: boolean,
+    dest: string,
+    overwrite: boolean,
+  ): Promise<void> {
+    const { store, clock } = this.deps;
+    const abort = new AbortController();
+    let finished: BackupRun;
+    try {
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(dest, { recursive: true });
+      const args = buildRsyncArgs({
+        sources: [{ kind: 'local', path: isDir ? source.replace(/\/?$/, '') : source }],
+        destination: dest.replace(/\/?$/, '/'),
+        numericIds: true,
+      });
+      // Newer files at the destination are kept unless overwriting was asked for.
+      const at = args.indexOf('--');
+      if (!overwrite) args.splice(at, 0, '--update');
+      const r = await runRsync({
+        args,
+        signal: abort.signal,
+        ...(this.deps.rsyncPath ? { rsyncPath: this.deps.rsyncPath } : {}),
+      });
+      const now = clock.now();
+      finished = {
+        ...run,
+        status: r.warnings ? 'warning' : 'succeeded',
+        finishedAt: iso(now),
+        durationMs: now - Date.parse(run.startedAt),
+        rsyncExitCode: r.exitCode,
+        stats: {
+          regularFilesTransferred: r.stats?.regularFilesTransferred ?? 0,
+          bytesTransferred: r.stats?.totalTransferredFileSize ?? 0,
+        },
+        ...(r.warnings ? { warnings: r.warnings.messages.slice(0, 200) } : {}),
+        log: r.log.slice(-50),
+      };
+    } catch (err) {
+      const now = clock.now();
+      finished = {
+        ...run,
+        status: 'failed',
+        finishedAt: iso(now),
+        durationMs: now - Date.parse(run.startedAt),
+        error: describeError(err),
+      };
+    }
+    await store.write(store.backups.runOps(finished));
+  }
+
+  // ---- schedule ---------------------------------------------------------------------------
+
+  /**
+   * Called every minute by the job table: starts the jobs that are due (a box that was off runs
+   * a missed backup once), and raises an event for jobs whose last good backup is too old.
+   */
+  async tick(): Promise<string> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    let started = 0;
+    for (const job of await store.backups.listJobs()) {
+      if (!job.enabled || !job.schedule || !job.nextRunAt) continue;
+      if (Date.parse(job.nextRunAt) > now || this.running.has(job.id)) continue;
+      if (this.deps.allowedNow && !(await this.deps.allowedNow(job.id))) continue;
+      const next = this.nextRunAt(job.schedule);
+      await store.write([store.backups.jobOp({ ...job, ...(next ? { nextRunAt: next } : {}) })]);
+      const late = now - Date.parse(job.nextRunAt) > HOUR;
+      await this.runNow(job.id, undefined, late ? 'catch-up' : 'schedule').catch(() => undefined);
+      started += 1;
+    }
+    return `${started} backup(s) started`;
+  }
+
+  /** Jobs with their last run, last good run and progress (the backups page and /site). */
+  async overview(): Promise<
+    Array<{ job: BackupJob; lastRun?: BackupRun; lastGood?: BackupRun; progress?: RunProgress }>
+  > {
+    const out = [];
+    for (const job of await this.listJobs()) {
+      const runs = await this.deps.store.backups.runsOf(job.id, 50);
+      const backups = runs.filter((r) => r.kind === 'backup');
+      const lastRun = backups[0];
+      const lastGood = backups.find((r) => r.status === 'succeeded' || r.status === 'warning');
+      const progress = this.progress(job.id);
+      out.push({
+        job,
+        ...(lastRun ? { lastRun } : {}),
+        ...(lastGood ? { lastGood } : {}),
+        ...(progress ? { progress } : {}),
+      });
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const r of this.running.values()) r.abort.abort();
+    const end = Date.now() + 10_000;
+    while (this.running.size && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function sha256(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+export type { BatchOp };
