@@ -36,6 +36,7 @@ import { ParentService } from './incidents/parent-service.js';
 import { readSelfNetwork } from './incidents/self-network.js';
 import { TrapService } from './incidents/trap-service.js';
 import { MaintenanceService } from './incidents/maintenance-service.js';
+import { BackupService } from './backup/backup-service.js';
 import type { AppDeps } from './http/deps.js';
 import type { AppEnv } from './http/env.js';
 import { describeError } from './core/errors.js';
@@ -212,6 +213,22 @@ export async function buildServices(
     });
     links.incidents = incidents;
     const maintenance = new MaintenanceService({ store, clock, site });
+    const backups = new BackupService({
+      store,
+      clock,
+      logger,
+      nextRun: (cron) => Scheduler.nextRun(cron),
+      validSchedule: (cron) => Scheduler.validSchedule(cron),
+      allowedNow: (jobId) => maintenance.backupAllowed(jobId),
+      timeZone: async () => (await site.get()).timezone,
+      maxConcurrent: 1,
+    });
+    const interruptedBackups = await backups.recover();
+    if (interruptedBackups)
+      logger.warn(
+        { component: 'backup', count: interruptedBackups },
+        'marked backup runs interrupted by the previous shutdown',
+      );
     const traps = new TrapService({
       store,
       clock,
@@ -258,6 +275,7 @@ export async function buildServices(
         incidents,
         notifications,
         traps,
+        backups,
       },
     });
     late.scheduler = scheduler;
@@ -295,6 +313,7 @@ export async function buildServices(
       parents,
       traps,
       maintenance,
+      backups,
       version: VERSION,
       startedAt: clock.now(),
     };
@@ -397,6 +416,7 @@ export async function startService(
 
 /** Stops what receives and sends (traps, incident upkeep, notifications) before the store closes. */
 async function stopIncidents(deps: AppDeps): Promise<void> {
+  await deps.backups.stop();
   await deps.traps.stop();
   await deps.incidents.stop();
   await deps.notifications.stop();

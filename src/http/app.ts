@@ -32,6 +32,7 @@ import {
   parentsApi,
 } from './api/incidents.js';
 import { inspectionsApi } from './api/inspections.js';
+import { backupsApi } from './api/backups.js';
 import { checksApi } from './api/checks.js';
 import { authPages } from './ui/auth-pages.js';
 import { mainPages } from './ui/pages.js';
@@ -118,6 +119,7 @@ export async function buildApp(deps: AppDeps): Promise<Hono<AppEnv>> {
   api.route('/channels', channelsApi(deps)); // view: any role; change: admin; send test: operator
   api.route('/traps', trapsApi(deps)); // received traps and receiver counters: any role
   api.route('/devices', parentsApi(deps)); // /devices/:id/parent: view any role; override: operator
+  api.route('/backup', backupsApi(deps)); // view: any role; targets, jobs: admin; run, restore, download: operator
   app.route('/api/v1', api);
 
   // ---- UI --------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import type { NotificationService } from '../incidents/notification-service.js';
 import type { ParentService } from '../incidents/parent-service.js';
 import type { TrapService } from '../incidents/trap-service.js';
 import type { MaintenanceService } from '../incidents/maintenance-service.js';
+import type { BackupService } from '../backup/backup-service.js';
 
 /** What the HTTP layer may call: services, never `level` directly. */
 export interface AppDeps {
@@ -55,6 +56,7 @@ export interface AppDeps {
   parents: ParentService;
   traps: TrapService;
   maintenance: MaintenanceService;
+  backups: BackupService;
   version: string;
   startedAt: number;
 }

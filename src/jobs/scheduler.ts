@@ -102,6 +102,15 @@ export class Scheduler<D> {
     this.scheduled.set(job.name, handle);
   }
 
+  /** The next time a cron expression fires after now (for schedules kept outside the table). */
+  static nextRun(cron: string): Date | undefined {
+    const probe = schedule.scheduleJob(cron, () => undefined);
+    if (!probe) return undefined;
+    const next = probe.nextInvocation() as Date | null;
+    probe.cancel();
+    return next ? new Date(next.getTime()) : undefined;
+  }
+
   /** True when node-schedule accepts the cron expression. */
   static validSchedule(cron: string): boolean {
     const probe = schedule.scheduleJob(cron, () => undefined);

@@ -7,6 +7,7 @@ import type { MetricsService } from '../monitor/metrics-service.js';
 import type { IncidentService } from '../incidents/incident-service.js';
 import type { NotificationService } from '../incidents/notification-service.js';
 import type { TrapService } from '../incidents/trap-service.js';
+import type { BackupService } from '../backup/backup-service.js';
 import type { Config } from '../config/schema.js';
 import { everySeconds } from './every.js';
 
@@ -18,6 +19,7 @@ export type JobDeps = HousekeepingDeps & { scans: ScanService } & {
   incidents: IncidentService;
   notifications: NotificationService;
   traps: TrapService;
+  backups: BackupService;
 };
 
 /** The table of every background job of the appliance. */
@@ -71,6 +73,16 @@ export function jobTable(
       schedule: '7,22,37,52 * * * *',
       timeoutMs: 5 * 60_000,
       run: housekeeping,
+    },
+    {
+      name: 'backups',
+      title: 'Backup schedule',
+      description:
+        'Starts the backup jobs that are due (a box that was off runs a missed backup once) and respects the maintenance windows they are attached to.',
+      schedule: '* * * * *',
+      timeoutMs: 60_000,
+      keepRuns: 100,
+      run: (deps) => deps.backups.tick(),
     },
     {
       name: 'incident-housekeeping',
