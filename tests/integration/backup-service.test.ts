@@ -1,0 +1,244 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- API answers are checked with matchers */
+/**
+ * Backups through the API with real rsync between real directories: a local target with its
+ * marker, a job, a full then an incremental run (unchanged files share inodes with the previous
+ * snapshot), browsing, a restore to the original place that keeps newer files, refused traversal,
+ * two runs at once, a target that lost its marker (a failed run that becomes an incident), and a
+ * run interrupted by a crash that the next run cleans up after.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdir, readFile, rm, stat, writeFile, readdir, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import { createTestApp, setupAdmin, type TestApp, type CookieJar } from '../helpers/app.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+describe('backups with real rsync', () => {
+  let t: TestApp;
+  let session: { jar: CookieJar; csrf: string };
+  let dir: { dir: string; cleanup: () => Promise<void> };
+  let src: string;
+  let targetPath: string;
+  let jobId = '';
+
+  async function api(
+    method: string,
+    p: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: any }> {
+    const res = await t.request(`/api/v1${p}`, {
+      method,
+      jar: session.jar,
+      headers: {
+        'x-csrf-token': session.csrf,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : undefined };
+  }
+
+  async function finished(runId: string): Promise<any> {
+    const end = Date.now() + 60_000;
+    for (;;) {
+      const r = await api('GET', `/backup/runs/${encodeURIComponent(runId)}`);
+      if (r.json.run.status !== 'running') return r.json.run;
+      if (Date.now() > end) throw new Error('run did not finish');
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    src = path.join(dir.dir, 'share');
+    targetPath = path.join(dir.dir, 'usb');
+    await mkdir(path.join(src, 'docs'), { recursive: true });
+    await writeFile(path.join(src, 'docs', 'report.txt'), 'quarterly report v1\n');
+    await writeFile(path.join(src, 'big.bin'), Buffer.alloc(512 * 1024, 7));
+    await writeFile(path.join(src, 'name with spaces; $(touch pwned).txt'), 'odd\n');
+    t = await createTestApp();
+    session = await setupAdmin(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await dir?.cleanup();
+  });
+
+  it('creates a target (with its marker) and a job', async () => {
+    const target = await api('POST', '/backup/targets', {
+      name: 'USB disk',
+      kind: 'local',
+      path: targetPath,
+      minFreeMiB: 1,
+      minFreeInodes: 10,
+    });
+    expect(target.status, JSON.stringify(target.json)).toBe(201);
+    expect(await readFile(path.join(targetPath, '.caretaker-target'), 'utf8')).toContain(
+      target.json.target.id,
+    );
+    const bad = await api('POST', '/backup/jobs', {
+      name: 'x',
+      targetId: target.json.target.id,
+      sources: [{ kind: 'local', path: '../etc' }],
+    });
+    expect(bad.status).toBe(422);
+    const job = await api('POST', '/backup/jobs', {
+      name: 'File share',
+      targetId: target.json.target.id,
+      sources: [{ kind: 'local', path: src }],
+      schedule: '',
+      verifySample: 5,
+    });
+    expect(job.status, JSON.stringify(job.json)).toBe(201);
+    jobId = job.json.job.id;
+  });
+
+  it('a full then an incremental run: complete snapshots, unchanged files shared', async () => {
+    const first = await api('POST', `/backup/jobs/${jobId}/run`);
+    expect(first.status).toBe(202);
+    // A second start while the first runs is refused.
+    const again = await api('POST', `/backup/jobs/${jobId}/run`);
+    expect([409, 202]).toContain(again.status);
+    const run1 = await finished(first.json.run.id);
+    expect(run1.status, JSON.stringify(run1)).toBe('succeeded');
+    expect(run1.verification.checked).toBeGreaterThan(0);
+    expect(run1.verification.mismatched).toEqual([]);
+
+    await new Promise((r) => setTimeout(r, 1100));
+    await writeFile(path.join(src, 'docs', 'report.txt'), 'quarterly report v2\n');
+    const second = await api('POST', `/backup/jobs/${jobId}/run`);
+    const run2 = await finished(second.json.run.id);
+    expect(run2.status).toBe('succeeded');
+    expect(run2.stats.regularFilesTransferred).toBe(1);
+
+    const snaps = (await api('GET', `/backup/jobs/${jobId}/snapshots`)).json.items;
+    expect(snaps.length).toBe(2);
+    const jobDir = path.join(targetPath, 'caretaker', jobId);
+    const [newer, older] = snaps.map((s: any) => path.join(jobDir, s.name, 'data', src.slice(1)));
+    expect((await stat(path.join(newer, 'big.bin'))).ino).toBe(
+      (await stat(path.join(older, 'big.bin'))).ino,
+    );
+    expect((await stat(path.join(newer, 'docs/report.txt'))).ino).not.toBe(
+      (await stat(path.join(older, 'docs/report.txt'))).ino,
+    );
+    expect(await readFile(path.join(newer, 'name with spaces; $(touch pwned).txt'), 'utf8')).toBe(
+      'odd\n',
+    );
+    expect(await readdir(process.cwd())).not.toContain('pwned');
+    // The incremental snapshot costs about the changed file, not the tree.
+    expect(snaps[0].manifest.stats.bytesOnDisk).toBeLessThan(256 * 1024);
+  });
+
+  it('browses a snapshot and refuses paths outside it', async () => {
+    const snaps = (await api('GET', `/backup/jobs/${jobId}/snapshots`)).json.items;
+    const id = snaps[0].id;
+    const root = await api(
+      'GET',
+      `/backup/snapshots/${id}/files?path=${encodeURIComponent(src.slice(1))}`,
+    );
+    expect(root.status).toBe(200);
+    expect(root.json.entries.map((e: any) => e.name)).toEqual(
+      expect.arrayContaining(['docs', 'big.bin']),
+    );
+    const out = await api(
+      'GET',
+      `/backup/snapshots/${id}/files?path=${encodeURIComponent('../../..')}`,
+    );
+    expect(out.status).toBe(400);
+    const versions = await api(
+      'GET',
+      `/backup/snapshots/${id}/versions?path=${encodeURIComponent(`${src.slice(1)}/big.bin`)}`,
+    );
+    expect(versions.json.items).toHaveLength(2);
+  });
+
+  it('restores a deleted file to its place and keeps newer files unless asked', async () => {
+    const snaps = (await api('GET', `/backup/jobs/${jobId}/snapshots`)).json.items;
+    await rm(path.join(src, 'docs', 'report.txt'));
+    const r = await api('POST', '/backup/restores', {
+      jobId,
+      snapshot: snaps[0].name,
+      path: `${src.slice(1)}/docs/report.txt`,
+      destination: { kind: 'original' },
+    });
+    expect(r.status, JSON.stringify(r.json)).toBe(202);
+    expect((await finished(r.json.run.id)).status).toBe('succeeded');
+    expect(await readFile(path.join(src, 'docs', 'report.txt'), 'utf8')).toBe(
+      'quarterly report v2\n',
+    );
+
+    // A newer file at the destination is kept…
+    await writeFile(path.join(src, 'docs', 'report.txt'), 'edited after the backup\n');
+    const future = new Date(Date.now() + 3_600_000);
+    await utimes(path.join(src, 'docs', 'report.txt'), future, future);
+    const keep = await api('POST', '/backup/restores', {
+      jobId,
+      snapshot: snaps[0].name,
+      path: `${src.slice(1)}/docs`,
+      destination: { kind: 'original' },
+    });
+    await finished(keep.json.run.id);
+    expect(await readFile(path.join(src, 'docs', 'report.txt'), 'utf8')).toBe(
+      'edited after the backup\n',
+    );
+    // …unless overwriting was asked for.
+    const over = await api('POST', '/backup/restores', {
+      jobId,
+      snapshot: snaps[0].name,
+      path: `${src.slice(1)}/docs`,
+      destination: { kind: 'original' },
+      overwrite: true,
+    });
+    await finished(over.json.run.id);
+    expect(await readFile(path.join(src, 'docs', 'report.txt'), 'utf8')).toBe(
+      'quarterly report v2\n',
+    );
+
+    const bad = await api('POST', '/backup/restores', {
+      jobId,
+      snapshot: snaps[0].name,
+      path: '../../../etc/passwd',
+      destination: { kind: 'original' },
+    });
+    expect(bad.status).toBe(400);
+    const audit = (await api('GET', '/audit?limit=50')).json.items.map((a: any) => a.action);
+    expect(audit).toEqual(expect.arrayContaining(['backup.restore-started', 'backup.run-started']));
+  });
+
+  it('a run after a crash cleans up the partial snapshot; a missing marker fails loudly', async () => {
+    const jobDir = path.join(targetPath, 'caretaker', jobId);
+    await mkdir(path.join(jobDir, '2026-01-01T000000Z.partial', 'data'), { recursive: true });
+    await writeFile(path.join(jobDir, '2026-01-01T000000Z.partial', 'data', 'half'), 'x');
+    const ok = await api('POST', `/backup/jobs/${jobId}/run`);
+    expect((await finished(ok.json.run.id)).status).toBe('succeeded');
+    expect((await readdir(jobDir)).some((n) => n.endsWith('.partial'))).toBe(false);
+
+    await rm(path.join(targetPath, '.caretaker-target'));
+    const fail = await api('POST', `/backup/jobs/${jobId}/run`);
+    const run = await finished(fail.json.run.id);
+    expect(run.status).toBe('failed');
+    expect(run.error.code).toBe('TARGET_MARKER_MISSING');
+    await t.deps.incidents.pump();
+    const open = await t.deps.incidents.list({ state: 'unresolved', limit: 10, offset: 0 });
+    expect(open.items.some((i) => i.key === `backup:${jobId}`)).toBe(true);
+  });
+
+  it('a viewer reads but cannot run, restore or change', async () => {
+    const made = await api('POST', '/users', {
+      username: 'viewer1',
+      password: 'viewer password 123',
+      role: 'viewer',
+    });
+    expect(made.status).toBe(201);
+    const { login } = await import('../helpers/app.js');
+    const v = await login(t, 'viewer1', 'viewer password 123');
+    const res = await t.request(`/api/v1/backup/jobs/${jobId}/run`, {
+      method: 'POST',
+      jar: v.jar,
+      headers: { 'x-csrf-token': v.csrf },
+    });
+    expect(res.status).toBe(403);
+    const list = await t.request('/api/v1/backup/jobs', { jar: v.jar });
+    expect(list.status).toBe(200);
+  });
+});
