@@ -30,6 +30,7 @@ import {
   deleteSnapshot,
   getSnapshot,
   latestComplete,
+  recordVerification,
   listSnapshots,
   measureSnapshot,
   removeIncomplete,
@@ -77,6 +78,15 @@ export const jobInputSchema = z.strictObject({
   schedule: z.string().trim().max(100).default('30 1 * * *'),
   retention: retentionSchema.prefault({}),
   verifySample: z.number().int().min(0).max(1000).default(20),
+  /** No good backup for this long raises an event (and an incident). */
+  staleAfterHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(26),
+  /** Sample files of the newest snapshot are restored into a scratch directory and compared. */
+  restoreTestEveryDays: z.number().int().min(0).max(365).default(7),
   enabled: z.boolean().default(true),
 });
 export type JobInput = z.input<typeof jobInputSchema>;
@@ -831,7 +841,216 @@ export class BackupService {
       await this.runNow(job.id, undefined, late ? 'catch-up' : 'schedule').catch(() => undefined);
       started += 1;
     }
-    return `${started} backup(s) started`;
+    const stale = await this.checkStale(now);
+    const tested = await this.dueRestoreTests(now);
+    return (
+      `${started} backup(s) started` +
+      (stale ? `, ${stale} stale` : '') +
+      (tested ? `, ${tested} restore test(s)` : '')
+    );
+  }
+
+  /**
+   * A job whose last good backup is older than its limit raises one `backup.stale` event; the
+   * next good backup clears it (`backup.fresh`).
+   */
+  private async checkStale(now: number): Promise<number> {
+    const { store } = this.deps;
+    let n = 0;
+    for (const { job, lastGood } of await this.overview()) {
+      if (!job.enabled || !job.schedule) continue;
+      const since = Date.parse(lastGood?.finishedAt ?? job.createdAt);
+      const limit = (job.staleAfterHours ?? 26) * HOUR;
+      const isStale = now - since > limit;
+      if (isStale === !!job.staleSince) continue;
+      const next: BackupJob = { ...job };
+      if (isStale) next.staleSince = iso(now);
+      else delete next.staleSince;
+      await store.write([
+        store.backups.jobOp(next),
+        ...store.events.appendOps(
+          isStale
+            ? {
+                kind: 'backup.stale',
+                severity: 'major',
+                message: `Backup "${job.name}" has no good backup since ${lastGood?.finishedAt ?? 'it was created'}.`,
+                details: {
+                  jobId: job.id,
+                  jobName: job.name,
+                  lastGood: lastGood?.finishedAt ?? null,
+                },
+              }
+            : {
+                kind: 'backup.fresh',
+                severity: 'info',
+                message: `Backup "${job.name}" is up to date again.`,
+                details: { jobId: job.id, jobName: job.name },
+              },
+          now,
+        ),
+      ]);
+      if (isStale) n += 1;
+    }
+    return n;
+  }
+
+  private async dueRestoreTests(now: number): Promise<number> {
+    let n = 0;
+    for (const { job } of await this.overview()) {
+      if (!job.enabled || !job.restoreTestEveryDays || this.running.has(job.id)) continue;
+      const last = job.lastRestoreTestAt ? Date.parse(job.lastRestoreTestAt) : 0;
+      if (now - last < job.restoreTestEveryDays * 24 * HOUR) continue;
+      if (
+        !(await this.deps.store.backups.runsOf(job.id, 20)).some(
+          (r) => r.kind === 'backup' && (r.status === 'succeeded' || r.status === 'warning'),
+        )
+      )
+        continue;
+      await this.restoreTest(job.id, undefined).catch(() => undefined);
+      n += 1;
+    }
+    return n;
+  }
+
+  /**
+   * Restores up to 20 sample files of the newest snapshot into a scratch directory with rsync
+   * (the way a real restore reads it) and compares them with the snapshot by SHA-256. The result
+   * is a run of kind `restore-test`, recorded in the snapshot's manifest; a failure is an event.
+   */
+  async restoreTest(jobId: string, ctx: RequestContext | undefined): Promise<BackupRun> {
+    const job = await this.getJob(jobId);
+    const { store, clock } = this.deps;
+    const started = clock.now();
+    const run: BackupRun = {
+      id: timeKey(started),
+      jobId,
+      jobName: job.name,
+      kind: 'restore-test',
+      status: 'running',
+      trigger: ctx ? 'manual' : 'schedule',
+      by: ctx ? actorLabel(ctx.actor) : 'schedule',
+      startedAt: iso(started),
+    };
+    await store.write([
+      ...store.backups.runOps(run),
+      store.backups.jobOp({ ...job, lastRestoreTestAt: iso(started) }),
+      ...(ctx
+        ? [store.audit.recordOp(ctx, 'backup.restore-test', `backup-job:${jobId}`, started)]
+        : []),
+    ]);
+    const scratch = path.join(store.dataDir, 'restore-test', run.id.replace(/[^0-9A-Za-z]/g, ''));
+    const { mkdir, readdir, rm } = await import('node:fs/promises');
+    let finished: BackupRun;
+    try {
+      const snaps = await this.snapshots(jobId);
+      const snap = snaps[0];
+      if (!snap)
+        throw new AppError('NO_SNAPSHOT', 'There is no complete snapshot to test.', {
+          status: 409,
+          kind: 'conflict',
+        });
+      const files: string[] = [];
+      const walk = async (dir: string, rel: string) => {
+        if (files.length >= 5_000) return;
+        for (const d of await readdir(dir, { withFileTypes: true })) {
+          const r = rel ? `${rel}/${d.name}` : d.name;
+          if (d.isDirectory()) await walk(path.join(dir, d.name), r);
+          else if (d.isFile()) files.push(r);
+        }
+      };
+      await walk(snap.dataDir, '');
+      const picked = [
+        ...new Set(
+          Array.from({ length: Math.min(20, files.length) }, () => files[randomInt(files.length)]!),
+        ),
+      ];
+      await mkdir(scratch, { recursive: true });
+      const mismatched: string[] = [];
+      for (const rel of picked) {
+        const args = buildRsyncArgs({
+          sources: [{ kind: 'local', path: path.join(snap.dataDir, rel) }],
+          destination: scratch + '/',
+          numericIds: true,
+        });
+        await runRsync({
+          args,
+          signal: AbortSignal.timeout(10 * 60_000),
+          ...(this.deps.rsyncPath ? { rsyncPath: this.deps.rsyncPath } : {}),
+        });
+        const copy = path.join(scratch, path.basename(rel));
+        if ((await sha256(copy)) !== (await sha256(path.join(snap.dataDir, rel))))
+          mismatched.push(rel);
+        await rm(copy, { force: true });
+      }
+      const now = clock.now();
+      await recordVerification((await this.probeJobTarget(job)).path, job.id, snap.name, {
+        checkedAt: iso(now),
+        method: 'restore-test',
+        sampled: picked.length,
+        mismatches: mismatched.length,
+        mismatchedPaths: mismatched.slice(0, 200),
+        ok: mismatched.length === 0,
+      });
+      finished = {
+        ...run,
+        status: mismatched.length ? 'failed' : 'succeeded',
+        finishedAt: iso(now),
+        durationMs: now - started,
+        snapshot: snap.name,
+        verification: { checked: picked.length, mismatched },
+        ...(mismatched.length
+          ? {
+              error: {
+                code: 'RESTORE_TEST_MISMATCH',
+                message: `${mismatched.length} restored file(s) differ from the snapshot.`,
+              },
+            }
+          : {}),
+      };
+    } catch (err) {
+      const now = clock.now();
+      finished = {
+        ...run,
+        status: 'failed',
+        finishedAt: iso(now),
+        durationMs: now - started,
+        error: describeError(err),
+      };
+    } finally {
+      await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+    }
+    const now = clock.now();
+    await store.write([
+      ...store.backups.runOps(finished),
+      ...store.events.appendOps(
+        finished.status === 'succeeded'
+          ? {
+              kind: 'backup.restore-test-passed',
+              severity: 'info',
+              message: `Restore test of "${job.name}" passed (${finished.verification?.checked ?? 0} files).`,
+              details: { jobId: job.id, jobName: job.name, runId: run.id },
+            }
+          : {
+              kind: 'backup.restore-test-failed',
+              severity: 'major',
+              message: `Restore test of "${job.name}" failed: ${finished.error?.message ?? 'unknown error'}`,
+              details: {
+                jobId: job.id,
+                jobName: job.name,
+                runId: run.id,
+                code: finished.error?.code,
+              },
+            },
+        now,
+      ),
+    ]);
+    return finished;
+  }
+
+  private async probeJobTarget(job: BackupJob) {
+    const probe = await this.probe(await this.getTarget(job.targetId));
+    if (!probe.ok) throw probeError(probe);
+    return probe;
   }
 
   /** Jobs with their last run, last good run and progress (the backups page and /site). */

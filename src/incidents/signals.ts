@@ -87,6 +87,25 @@ export function eventSignal(e: EventRecord): IncidentSignal | undefined {
     }
     case 'trap.received':
       return trapSignal(e, base);
+    case 'backup.stale':
+    case 'backup.fresh':
+    case 'backup.restore-test-failed':
+    case 'backup.restore-test-passed': {
+      const job = str(d.jobId);
+      if (!job) return undefined;
+      const stale = e.kind === 'backup.stale' || e.kind === 'backup.fresh';
+      const raise = e.kind === 'backup.stale' || e.kind === 'backup.restore-test-failed';
+      return {
+        ...base,
+        key: `${stale ? 'backup-stale' : 'backup-restore-test'}:${job}`,
+        type: raise ? 'raise' : 'clear',
+        severity: raise ? atLeastWarning(e.severity) : 'info',
+        title: stale
+          ? `No recent good backup of "${str(d.jobName) ?? job}"`
+          : `Restore test of "${str(d.jobName) ?? job}" failed`,
+        ruleId: stale ? 'backup.stale' : 'backup.restore-test',
+      };
+    }
     case 'backup.failed':
     case 'backup.succeeded': {
       const job = str(d.jobId);

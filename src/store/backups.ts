@@ -59,6 +59,11 @@ export interface BackupJob {
   retention: Record<string, number | undefined>;
   /** Files compared by checksum after each run (source vs snapshot). */
   verifySample: number;
+  staleAfterHours?: number;
+  restoreTestEveryDays?: number;
+  /** Set while the last good backup is too old (one event when it starts). */
+  staleSince?: string;
+  lastRestoreTestAt?: string;
   enabled: boolean;
   createdAt: string;
   createdBy: string;

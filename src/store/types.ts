@@ -237,7 +237,13 @@ export interface EventRecord {
     | 'maintenance.ended'
     /** A backup run failed (details: job, run, error code); the next success clears it. */
     | 'backup.failed'
-    | 'backup.succeeded';
+    | 'backup.succeeded'
+    /** No good backup for longer than the job allows; `backup.fresh` when there is one again. */
+    | 'backup.stale'
+    | 'backup.fresh'
+    /** The scheduled restore test of sample files. */
+    | 'backup.restore-test-failed'
+    | 'backup.restore-test-passed';
   severity: 'info' | 'warning' | 'minor' | 'major' | 'critical';
   deviceId?: string;
   message: string;

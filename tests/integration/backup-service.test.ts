@@ -205,6 +205,33 @@ describe('backups with real rsync', () => {
     expect(audit).toEqual(expect.arrayContaining(['backup.restore-started', 'backup.run-started']));
   });
 
+  it('a restore test restores sample files and records the result in the manifest', async () => {
+    const r = await api('POST', `/backup/jobs/${jobId}/restore-test`);
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    expect(r.json.run).toMatchObject({ kind: 'restore-test', status: 'succeeded' });
+    expect(r.json.run.verification.checked).toBeGreaterThan(0);
+    const snaps = (await api('GET', `/backup/jobs/${jobId}/snapshots`)).json.items;
+    expect(snaps[0].manifest.verification).toMatchObject({ method: 'restore-test', ok: true });
+  });
+
+  it('a job without a good backup for too long raises one stale event', async () => {
+    const job = await t.deps.backups.getJob(jobId);
+    // As if the last good backup were two days old and the job ran on a schedule.
+    await t.store.write([
+      t.store.backups.jobOp({ ...job, schedule: '0 3 * * *', staleAfterHours: 1 }),
+    ]);
+    const runs = await t.store.backups.runsOf(jobId, 50);
+    const old = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    await t.store.write(runs.flatMap((r) => t.store.backups.runOps({ ...r, finishedAt: old })));
+    await t.deps.backups.tick();
+    await t.deps.backups.tick();
+    const ev = await t.store.events.query({ kinds: ['backup.stale'], limit: 10 });
+    expect(ev.items).toHaveLength(1);
+    await t.store.write([
+      t.store.backups.jobOp({ ...(await t.deps.backups.getJob(jobId)), schedule: '' }),
+    ]);
+  });
+
   it('a run after a crash cleans up the partial snapshot; a missing marker fails loudly', async () => {
     const jobDir = path.join(targetPath, 'caretaker', jobId);
     await mkdir(path.join(jobDir, '2026-01-01T000000Z.partial', 'data'), { recursive: true });

@@ -26,6 +26,10 @@ export const EVENT_KIND_LABELS = {
   'maintenance.ended': 'Maintenance ended',
   'backup.failed': 'Backup failed',
   'backup.succeeded': 'Backup succeeded',
+  'backup.stale': 'Backup stale',
+  'backup.fresh': 'Backup up to date',
+  'backup.restore-test-failed': 'Restore test failed',
+  'backup.restore-test-passed': 'Restore test passed',
 } as const;
 
 export type EventKind = keyof typeof EVENT_KIND_LABELS;

@@ -83,6 +83,9 @@ export function backupsApi(deps: AppDeps) {
       .post('/jobs/:id/run', requireRole('operator'), async (c) =>
         c.json({ run: await svc.runNow(c.req.param('id'), ctxOf(c)) }, 202),
       )
+      .post('/jobs/:id/restore-test', requireRole('operator'), async (c) =>
+        c.json({ run: await svc.restoreTest(c.req.param('id'), ctxOf(c)) }),
+      )
       .get('/jobs/:id/runs', async (c) => {
         const q = validate(
           z.object({
