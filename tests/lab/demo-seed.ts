@@ -14,6 +14,10 @@ import {
 } from '../../src/incidents/notification-service.js';
 import { configSchema } from '../../src/config/schema.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { BackupService } from '../../src/backup/backup-service.js';
+import { Scheduler } from '../../src/jobs/scheduler.js';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 
 export async function seedDemo(
   dataDir: string,
@@ -87,6 +91,74 @@ export async function seedDemoChannels(
       },
       filters: { minSeverity: 'major', deviceTypes: [], notifyResolved: true },
     } as ChannelInput);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * A demo file share and a backup job with three snapshots, so that a newcomer can browse backups
+ * and restore a deleted file at once. Only on the first run (when the job does not exist yet).
+ */
+export async function seedDemoBackups(dataDir: string): Promise<void> {
+  const share = path.join(dataDir, 'demo-share');
+  const disk = path.join(dataDir, 'demo-backup-disk');
+  const store = await openStore(dataDir);
+  try {
+    const ctx = { actor: { type: 'console' as const, name: 'demo' } };
+    const backups = new BackupService({
+      store,
+      clock: systemClock,
+      logger: createLogger('silent'),
+      nextRun: (cron) => Scheduler.nextRun(cron),
+      validSchedule: (cron) => Scheduler.validSchedule(cron),
+      timeZone: async () => 'UTC',
+    });
+    if ((await backups.listJobs()).length) return;
+    const files: Record<string, string> = {
+      'Accounting/invoices-2026.csv': 'invoice,customer,amount\n1001,Alpine GmbH,1200.00\n',
+      'Accounting/budget.txt': 'Budget 2027: first draft\n',
+      'Projects/Branch move/plan.md': '# Moving the branch\n\n1. Order the new switch\n',
+      'Projects/Branch move/floor plan.txt': 'Server room: ground floor, room 0.12\n',
+      'Team/contacts.txt': 'IT on call: +43 1 234 56 78\n',
+      'Team/holiday calendar.txt': 'Closed 24 Dec – 1 Jan\n',
+    };
+    for (const [rel, text] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(share, rel)), { recursive: true });
+      await writeFile(path.join(share, rel), text);
+    }
+    const target = await backups.createTarget(
+      {
+        name: 'USB backup disk (demo)',
+        kind: 'local',
+        path: disk,
+        minFreeMiB: 64,
+        minFreeInodes: 1000,
+      },
+      ctx,
+    );
+    const job = await backups.createJob(
+      {
+        name: 'File share',
+        targetId: target.id,
+        sources: [{ kind: 'local', path: share }],
+        schedule: '0 * * * *',
+        verifySample: 5,
+      },
+      ctx,
+    );
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) {
+        await appendFile(path.join(share, 'Accounting/budget.txt'), `Revision ${i + 1}\n`);
+        await new Promise((r) => setTimeout(r, 1100));
+      }
+      const run = await backups.runNow(job.id, ctx);
+      for (;;) {
+        const r = await backups.getRun(run.id);
+        if (r.status !== 'running') break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    }
   } finally {
     await store.close();
   }

@@ -14,7 +14,7 @@ import { startLab, labSkipReason, type Lab } from './lab.js';
 import { startApplianceInLab } from './appliance.js';
 import { startSimulator, type Simulator } from './simulator/index.js';
 import { startServiceProcess } from '../helpers/service-process.js';
-import { seedDemo, seedDemoChannels } from './demo-seed.js';
+import { seedDemo, seedDemoBackups, seedDemoChannels } from './demo-seed.js';
 import { startDemoInbox } from './demo-inbox.js';
 
 /** The demo webhook channel's signing secret (the inbox checks every signature with it). */
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     });
     cleanups.push(() => inbox.stop());
     await seedDemoChannels(dataDir, { ...inbox, webhookSecret: DEMO_WEBHOOK_SECRET });
+    await seedDemoBackups(dataDir);
     const app = await startApplianceInLab(lab, {
       dataDir,
       port,
@@ -169,6 +170,7 @@ async function main(): Promise<void> {
     agents.map((a) => `${a.address}/32`),
     [{ version: '2c', name: 'Default (public)', community: 'public' }],
   );
+  await seedDemoBackups(dataDir);
   const configFile = path.join(dataDir, 'demo-config.json');
   await writeFile(
     configFile,
