@@ -15,7 +15,8 @@ import type { BatchOp } from '../store/db.js';
 import type { Clock } from '../core/time.js';
 import type { Logger } from '../lib/logger.js';
 import type { RequestContext } from '../auth/context.js';
-import type { BackupJob, BackupRun, BackupTarget } from '../store/backups.js';
+import type { BackupJob, BackupRun, BackupSource, BackupTarget } from '../store/backups.js';
+import { boxSshIdentity } from './ssh-keys.js';
 import { actorLabel } from '../core/roles.js';
 import { AppError, conflict, describeError, notFound } from '../core/errors.js';
 import { randomId } from '../core/ids.js';
@@ -63,9 +64,31 @@ export const jobInputSchema = z.strictObject({
   name: z.string().trim().min(1, 'Give the job a name.').max(80),
   targetId: z.string().min(1, 'Choose a target.').max(64),
   sources: z
-    .array(z.strictObject({ kind: z.literal('local'), path: pathText }), {
-      error: 'Name at least one folder to back up.',
-    })
+    .array(
+      z.discriminatedUnion('kind', [
+        z.strictObject({ kind: z.literal('local'), path: pathText }),
+        z.strictObject({
+          kind: z.literal('ssh'),
+          host: z
+            .string()
+            .trim()
+            .min(1)
+            .max(253)
+            .regex(/^[A-Za-z0-9][A-Za-z0-9.:-]*$/, 'Enter a host name or an IP address.'),
+          port: z.number().int().min(1).max(65535).default(22),
+          user: z
+            .string()
+            .trim()
+            .min(1)
+            .max(32)
+            .regex(/^[a-z_][a-z0-9_.-]*$/i, 'Enter a user name.'),
+          path: pathText,
+        }),
+      ]),
+      {
+        error: 'Name at least one folder to back up.',
+      },
+    )
     .min(1, 'Name at least one folder to back up.')
     .max(20),
   include: z.array(pattern).max(200).default([]),
@@ -139,6 +162,11 @@ const HOUR = 3_600_000;
 /** Where a source lands inside a snapshot: its absolute path, without the leading slash. */
 export function snapshotSubdir(sourcePath: string): string {
   return sourcePath.replace(/^\/+/, '').replace(/\/+$/, '') || 'root';
+}
+
+/** A source's folder in a snapshot: local paths as they are, remote ones below the host name. */
+export function sourceSubdir(s: BackupSource): string {
+  return s.kind === 'local' ? snapshotSubdir(s.path) : `${s.host}/${snapshotSubdir(s.path)}`;
 }
 
 export class BackupService {
@@ -303,7 +331,7 @@ export class BackupService {
         store.backups.jobOp(job),
         store.audit.recordOp(ctx, 'backup.job-created', `backup-job:${job.id}`, now, {
           name: job.name,
-          sources: job.sources.map((s) => s.path),
+          sources: job.sources.map(describeSource),
         }),
       ]);
       return job;
@@ -465,12 +493,37 @@ export class BackupService {
       let bytesTransferred = 0;
       const log: string[] = [];
       for (const src of job.sources) {
-        const sub = snapshotSubdir(src.path);
+        const sub = sourceSubdir(src);
         const dest = path.join(partial.dataDir, sub);
         await import('node:fs/promises').then((fs) => fs.mkdir(dest, { recursive: true }));
-        const source: RsyncSource = { kind: 'local', path: src.path.replace(/\/?$/, '/') };
+        const source: RsyncSource =
+          src.kind === 'local'
+            ? { kind: 'local', path: src.path.replace(/\/?$/, '/') }
+            : src.kind === 'ssh'
+              ? { kind: 'ssh', user: src.user, host: src.host, path: src.path.replace(/\/?$/, '/') }
+              : (() => {
+                  throw new AppError(
+                    'SOURCE_UNSUPPORTED',
+                    'rsync daemon sources are not offered yet.',
+                    {
+                      status: 400,
+                      kind: 'permanent',
+                    },
+                  );
+                })();
+        const ssh =
+          src.kind === 'ssh'
+            ? await boxSshIdentity(this.deps.store.dataDir).then((id) => ({
+                keyFile: id.keyFile,
+                knownHostsFile: id.knownHostsFile,
+                port: src.port,
+                // A host seen for the first time is pinned; a changed key is refused.
+                strictHostKeyChecking: 'accept-new' as const,
+              }))
+            : undefined;
         const args = buildRsyncArgs({
           sources: [source],
+          ...(ssh ? { ssh } : {}),
           destination: dest + '/',
           ...(previous ? { linkDest: path.join(previous.dataDir, sub) } : {}),
           numericIds: job.numericIds,
@@ -525,7 +578,7 @@ export class BackupService {
           totalSize: m.totalSize,
           bytesOnDisk: m.bytesOnDisk,
         },
-        sources: job.sources.map((s) => s.path),
+        sources: job.sources.map(describeSource),
         verification: {
           checkedAt: iso(now),
           method: 'checksum-sample',
@@ -720,8 +773,12 @@ export class BackupService {
     const snap = await this.snapshot(v.jobId, v.snapshot);
     const src = await resolveForRestore(snap.dataDir, v.path);
     const rel = v.path.replace(/^\/+/, '').replace(/\/+$/, '');
+    // Back to where it came from: only for folders on the box (a remote host is restored into a
+    // directory on the box, from where it can be copied back).
     const origin = job.sources.find(
-      (s) => rel === snapshotSubdir(s.path) || rel.startsWith(snapshotSubdir(s.path) + '/'),
+      (s) =>
+        s.kind === 'local' &&
+        (rel === snapshotSubdir(s.path) || rel.startsWith(snapshotSubdir(s.path) + '/')),
     );
     let dest: string;
     if (v.destination.kind === 'original') {
@@ -1080,6 +1137,13 @@ export class BackupService {
     const end = Date.now() + 10_000;
     while (this.running.size && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A source as people write it: `/srv/files`, `backup@nas:/volume1/share` (port if not 22). */
+export function describeSource(s: BackupSource): string {
+  if (s.kind === 'local') return s.path;
+  if (s.kind === 'ssh') return `${s.user}@${s.host}${s.port !== 22 ? `:${s.port}` : ''}:${s.path}`;
+  return `rsync://${s.host}/${s.module}/${s.path}`;
 }
 
 async function sha256(file: string): Promise<string> {

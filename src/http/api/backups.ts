@@ -8,6 +8,7 @@ import { requireRole } from '../middleware/authenticate.js';
 import { AppError } from '../../core/errors.js';
 import { listDir, openForDownload, searchName, versionsOf } from '../../backup/snapshot-browse.js';
 import { listBlockDevices } from '../../backup/targets.js';
+import { boxSshIdentity } from '../../backup/ssh-keys.js';
 import type { RelPathInput } from '../../backup/safe-path.js';
 
 /** `<jobId>~<snapshot name>`: the snapshot ids of the API. */
@@ -49,6 +50,11 @@ export function backupsApi(deps: AppDeps) {
       .delete('/targets/:id', requireRole('admin'), async (c) => {
         await svc.removeTarget(c.req.param('id'), ctxOf(c));
         return c.body(null, 204);
+      })
+      // The box's public key, to install on hosts it backs up over SSH (created on first ask).
+      .get('/ssh-key', requireRole('admin'), async (c) => {
+        const id = await boxSshIdentity(deps.store.dataDir);
+        return c.json({ publicKey: id.publicKey });
       })
       // Filesystems of attached disks, to pick a target from.
       .get('/block-devices', requireRole('admin'), async (c) =>
