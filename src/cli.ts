@@ -4,6 +4,7 @@ import { loadConfig } from './config/load.js';
 import { startService, VERSION } from './main.js';
 import { createLogger } from './lib/logger.js';
 import { openStore } from './store/store.js';
+import { importAppliance } from './backup/appliance-export.js';
 import { UserService } from './auth/user-service.js';
 import { SetupService, setupCodePath } from './auth/setup-service.js';
 import { generatePassword } from './auth/passwords.js';
@@ -23,6 +24,9 @@ Usage:
   caretaker setup-code                 issue a new one-time setup code (to create a new admin
                                        when nobody can log in any more)
   caretaker users                      list users and their roles
+  caretaker import-data <folder>       restore this box from a backup of another one: the folder
+        [--replace]                    caretaker-appliance/ of a snapshot (store, secret key,
+                                       config); --replace overwrites an existing store
   caretaker version
 
 The console commands open the data directory directly, so stop the service first
@@ -128,6 +132,19 @@ async function listUsers(): Promise<void> {
   });
 }
 
+async function importData(args: string[]): Promise<void> {
+  const from = args.find((a) => !a.startsWith('--'));
+  if (!from) {
+    process.stderr.write('caretaker: import-data needs the folder of the backup\n');
+    process.exit(EX_USAGE);
+  }
+  const config = await loadConfig();
+  const r = await importAppliance(from, config.dataDir, { replace: args.includes('--replace') });
+  process.stdout.write(
+    `Imported ${r.entries} entries into ${config.dataDir}. Put the config file from the backup in place if needed, then start the service.\n`,
+  );
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...args] = argv;
   switch (command) {
@@ -139,6 +156,8 @@ async function main(argv: string[]): Promise<void> {
       return setupCode();
     case 'users':
       return listUsers();
+    case 'import-data':
+      return importData(args);
     case 'version':
     case '--version':
       process.stdout.write(`${VERSION}\n`);

@@ -222,6 +222,7 @@ export async function buildServices(
       allowedNow: (jobId) => maintenance.backupAllowed(jobId),
       timeZone: async () => (await site.get()).timezone,
       maxConcurrent: 1,
+      configFile: process.env.CARETAKER_CONFIG,
     });
     const interruptedBackups = await backups.recover();
     if (interruptedBackups)

@@ -7,7 +7,7 @@
  */
 import { createHash, randomInt } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Store } from '../store/store.js';
@@ -17,6 +17,7 @@ import type { Logger } from '../lib/logger.js';
 import type { RequestContext } from '../auth/context.js';
 import type { BackupJob, BackupRun, BackupSource, BackupTarget } from '../store/backups.js';
 import { boxSshIdentity } from './ssh-keys.js';
+import { exportAppliance } from './appliance-export.js';
 import { actorLabel } from '../core/roles.js';
 import { AppError, conflict, describeError, notFound } from '../core/errors.js';
 import { randomId } from '../core/ids.js';
@@ -60,58 +61,65 @@ const pattern = z
   .max(1024)
   .refine((p) => !/[\0\n\r]/.test(p), 'One line only.');
 
-export const jobInputSchema = z.strictObject({
-  name: z.string().trim().min(1, 'Give the job a name.').max(80),
-  targetId: z.string().min(1, 'Choose a target.').max(64),
-  sources: z
-    .array(
-      z.discriminatedUnion('kind', [
-        z.strictObject({ kind: z.literal('local'), path: pathText }),
-        z.strictObject({
-          kind: z.literal('ssh'),
-          host: z
-            .string()
-            .trim()
-            .min(1)
-            .max(253)
-            .regex(/^[A-Za-z0-9][A-Za-z0-9.:-]*$/, 'Enter a host name or an IP address.'),
-          port: z.number().int().min(1).max(65535).default(22),
-          user: z
-            .string()
-            .trim()
-            .min(1)
-            .max(32)
-            .regex(/^[a-z_][a-z0-9_.-]*$/i, 'Enter a user name.'),
-          path: pathText,
-        }),
-      ]),
-      {
-        error: 'Name at least one folder to back up.',
-      },
-    )
-    .min(1, 'Name at least one folder to back up.')
-    .max(20),
-  include: z.array(pattern).max(200).default([]),
-  exclude: z.array(pattern).max(200).default([]),
-  bwlimitKiB: z.number().int().min(1).max(10_000_000).optional(),
-  oneFileSystem: z.boolean().default(true),
-  numericIds: z.boolean().default(true),
-  aclsXattrs: z.boolean().default(false),
-  /** Cron expression ('' = only by hand). */
-  schedule: z.string().trim().max(100).default('30 1 * * *'),
-  retention: retentionSchema.prefault({}),
-  verifySample: z.number().int().min(0).max(1000).default(20),
-  /** No good backup for this long raises an event (and an incident). */
-  staleAfterHours: z
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 90)
-    .default(26),
-  /** Sample files of the newest snapshot are restored into a scratch directory and compared. */
-  restoreTestEveryDays: z.number().int().min(0).max(365).default(7),
-  enabled: z.boolean().default(true),
-});
+export const jobInputSchema = z
+  .strictObject({
+    name: z.string().trim().min(1, 'Give the job a name.').max(80),
+    targetId: z.string().min(1, 'Choose a target.').max(64),
+    sources: z
+      .array(
+        z.discriminatedUnion('kind', [
+          z.strictObject({ kind: z.literal('local'), path: pathText }),
+          z.strictObject({
+            kind: z.literal('ssh'),
+            host: z
+              .string()
+              .trim()
+              .min(1)
+              .max(253)
+              .regex(/^[A-Za-z0-9][A-Za-z0-9.:-]*$/, 'Enter a host name or an IP address.'),
+            port: z.number().int().min(1).max(65535).default(22),
+            user: z
+              .string()
+              .trim()
+              .min(1)
+              .max(32)
+              .regex(/^[a-z_][a-z0-9_.-]*$/i, 'Enter a user name.'),
+            path: pathText,
+          }),
+        ]),
+        {
+          error: 'Name at least one folder to back up.',
+        },
+      )
+      .min(0)
+      .max(20),
+    include: z.array(pattern).max(200).default([]),
+    exclude: z.array(pattern).max(200).default([]),
+    bwlimitKiB: z.number().int().min(1).max(10_000_000).optional(),
+    oneFileSystem: z.boolean().default(true),
+    numericIds: z.boolean().default(true),
+    aclsXattrs: z.boolean().default(false),
+    /** Cron expression ('' = only by hand). */
+    schedule: z.string().trim().max(100).default('30 1 * * *'),
+    retention: retentionSchema.prefault({}),
+    verifySample: z.number().int().min(0).max(1000).default(20),
+    /** Also back up this appliance: a consistent export of its store, secret key and config. */
+    applianceData: z.boolean().default(false),
+    /** No good backup for this long raises an event (and an incident). */
+    staleAfterHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 90)
+      .default(26),
+    /** Sample files of the newest snapshot are restored into a scratch directory and compared. */
+    restoreTestEveryDays: z.number().int().min(0).max(365).default(7),
+    enabled: z.boolean().default(true),
+  })
+  .refine((j) => j.sources.length > 0 || j.applianceData, {
+    path: ['sources'],
+    message: 'Name at least one folder to back up (or back up this appliance).',
+  });
 export type JobInput = z.input<typeof jobInputSchema>;
 
 export const restoreInputSchema = z.strictObject({
@@ -144,6 +152,8 @@ export interface BackupDeps {
   maxConcurrent?: number;
   /** rsync program (tests may point elsewhere). */
   rsyncPath?: string;
+  /** The config file, copied with the appliance's own backup. */
+  configFile?: string | undefined;
 }
 
 export interface RunProgress {
@@ -165,7 +175,10 @@ export function snapshotSubdir(sourcePath: string): string {
 }
 
 /** A source's folder in a snapshot: local paths as they are, remote ones below the host name. */
-export function sourceSubdir(s: BackupSource): string {
+type RunSource = BackupSource | { kind: 'appliance' };
+
+export function sourceSubdir(s: RunSource): string {
+  if (s.kind === 'appliance') return 'caretaker-appliance';
   return s.kind === 'local' ? snapshotSubdir(s.path) : `${s.host}/${snapshotSubdir(s.path)}`;
 }
 
@@ -492,25 +505,46 @@ export class BackupService {
       let transferred = 0;
       let bytesTransferred = 0;
       const log: string[] = [];
-      for (const src of job.sources) {
+      const sources: RunSource[] = [
+        ...job.sources,
+        ...(job.applianceData ? [{ kind: 'appliance' as const }] : []),
+      ];
+      for (const src of sources) {
         const sub = sourceSubdir(src);
         const dest = path.join(partial.dataDir, sub);
         await import('node:fs/promises').then((fs) => fs.mkdir(dest, { recursive: true }));
+        const staging = path.join(this.deps.store.dataDir, 'backup-staging', job.id);
+        if (src.kind === 'appliance') {
+          entry.progress = { ...entry.progress, phase: 'checking' };
+          await rm(staging, { recursive: true, force: true });
+          await exportAppliance(this.deps.store, staging, {
+            configFile: this.deps.configFile,
+            signal,
+          });
+          entry.progress = { ...entry.progress, phase: 'copying' };
+        }
         const source: RsyncSource =
-          src.kind === 'local'
-            ? { kind: 'local', path: src.path.replace(/\/?$/, '/') }
-            : src.kind === 'ssh'
-              ? { kind: 'ssh', user: src.user, host: src.host, path: src.path.replace(/\/?$/, '/') }
-              : (() => {
-                  throw new AppError(
-                    'SOURCE_UNSUPPORTED',
-                    'rsync daemon sources are not offered yet.',
-                    {
-                      status: 400,
-                      kind: 'permanent',
-                    },
-                  );
-                })();
+          src.kind === 'appliance'
+            ? { kind: 'local', path: staging + '/' }
+            : src.kind === 'local'
+              ? { kind: 'local', path: src.path.replace(/\/?$/, '/') }
+              : src.kind === 'ssh'
+                ? {
+                    kind: 'ssh',
+                    user: src.user,
+                    host: src.host,
+                    path: src.path.replace(/\/?$/, '/'),
+                  }
+                : (() => {
+                    throw new AppError(
+                      'SOURCE_UNSUPPORTED',
+                      'rsync daemon sources are not offered yet.',
+                      {
+                        status: 400,
+                        kind: 'permanent',
+                      },
+                    );
+                  })();
         const ssh =
           src.kind === 'ssh'
             ? await boxSshIdentity(this.deps.store.dataDir).then((id) => ({
@@ -540,6 +574,7 @@ export class BackupService {
           signal,
           ...(this.deps.rsyncPath ? { rsyncPath: this.deps.rsyncPath } : {}),
           onProgress: (p) => {
+            // (set below for every source)
             entry.progress = {
               ...entry.progress,
               bytes: p.bytes,
@@ -578,7 +613,10 @@ export class BackupService {
           totalSize: m.totalSize,
           bytesOnDisk: m.bytesOnDisk,
         },
-        sources: job.sources.map(describeSource),
+        sources: [
+          ...job.sources.map(describeSource),
+          ...(job.applianceData ? [describeSource({ kind: 'appliance' })] : []),
+        ],
         verification: {
           checkedAt: iso(now),
           method: 'checksum-sample',
@@ -687,7 +725,8 @@ export class BackupService {
       picked.add(files[randomInt(files.length)]!);
     const mismatched: string[] = [];
     for (const rel of picked) {
-      const src = job.sources.find(
+      // Only folders on the box can be read back here.
+      const src = localSources(job).find(
         (s) => rel === snapshotSubdir(s.path) || rel.startsWith(snapshotSubdir(s.path) + '/'),
       );
       if (!src) continue;
@@ -775,10 +814,8 @@ export class BackupService {
     const rel = v.path.replace(/^\/+/, '').replace(/\/+$/, '');
     // Back to where it came from: only for folders on the box (a remote host is restored into a
     // directory on the box, from where it can be copied back).
-    const origin = job.sources.find(
-      (s) =>
-        s.kind === 'local' &&
-        (rel === snapshotSubdir(s.path) || rel.startsWith(snapshotSubdir(s.path) + '/')),
+    const origin = localSources(job).find(
+      (s) => rel === snapshotSubdir(s.path) || rel.startsWith(snapshotSubdir(s.path) + '/'),
     );
     let dest: string;
     if (v.destination.kind === 'original') {
@@ -1139,8 +1176,13 @@ export class BackupService {
   }
 }
 
+function localSources(job: BackupJob): Array<{ kind: 'local'; path: string }> {
+  return job.sources.filter((s): s is { kind: 'local'; path: string } => s.kind === 'local');
+}
+
 /** A source as people write it: `/srv/files`, `backup@nas:/volume1/share` (port if not 22). */
-export function describeSource(s: BackupSource): string {
+export function describeSource(s: RunSource): string {
+  if (s.kind === 'appliance') return 'this appliance (store, secret key, config)';
   if (s.kind === 'local') return s.path;
   if (s.kind === 'ssh') return `${s.user}@${s.host}${s.port !== 22 ? `:${s.port}` : ''}:${s.path}`;
   return `rsync://${s.host}/${s.module}/${s.path}`;

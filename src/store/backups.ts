@@ -59,6 +59,8 @@ export interface BackupJob {
   retention: Record<string, number | undefined>;
   /** Files compared by checksum after each run (source vs snapshot). */
   verifySample: number;
+  /** Also back up the appliance itself: a consistent export of its store, secret key and config. */
+  applianceData?: boolean;
   staleAfterHours?: number;
   restoreTestEveryDays?: number;
   /** Set while the last good backup is too old (one event when it starts). */

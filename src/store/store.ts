@@ -83,6 +83,23 @@ export class Store {
     this.backups = new BackupsStore(db);
   }
 
+  /**
+   * Every key and value of the store as bytes, read from one implicit LevelDB snapshot: a
+   * consistent copy while the service keeps writing (the appliance's own backup).
+   */
+  async *rawEntries(): AsyncGenerator<[Buffer, Buffer]> {
+    for await (const [k, v] of this.db.iterator({ keyEncoding: 'buffer', valueEncoding: 'buffer' }))
+      yield [k as unknown as Buffer, v as unknown as Buffer];
+  }
+
+  /** Writes raw entries (restoring an export into an empty store). */
+  async putRaw(entries: ReadonlyArray<[Buffer, Buffer]>): Promise<void> {
+    await this.db.batch(
+      entries.map(([key, value]) => ({ type: 'put' as const, key, value })) as never,
+      { keyEncoding: 'buffer', valueEncoding: 'buffer' } as never,
+    );
+  }
+
   /** Applies all writes or none. */
   async write(ops: BatchOp[]): Promise<void> {
     await writeBatch(this.db, ops);
