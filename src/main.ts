@@ -223,6 +223,7 @@ export async function buildServices(
       timeZone: async () => (await site.get()).timezone,
       maxConcurrent: 1,
       configFile: process.env.CARETAKER_CONFIG,
+      secrets,
     });
     const interruptedBackups = await backups.recover();
     if (interruptedBackups)

@@ -18,13 +18,14 @@ import type { RequestContext } from '../auth/context.js';
 import type { BackupJob, BackupRun, BackupSource, BackupTarget } from '../store/backups.js';
 import { boxSshIdentity } from './ssh-keys.js';
 import { exportAppliance } from './appliance-export.js';
+import type { SecretBox } from '../lib/secret-box.js';
 import { actorLabel } from '../core/roles.js';
 import { AppError, conflict, describeError, notFound } from '../core/errors.js';
 import { randomId } from '../core/ids.js';
 import { timeKey } from '../store/keys.js';
 import { Mutex } from '../lib/mutex.js';
 import { zodToAppError } from '../core/zod-errors.js';
-import { buildRsyncArgs, type RsyncSource } from './rsync-parse.js';
+import { buildRsyncArgs, buildRsyncEnv, type RsyncSource } from './rsync-parse.js';
 import { runRsync, RsyncRunError } from './rsync.js';
 import {
   beginSnapshot,
@@ -69,6 +70,33 @@ export const jobInputSchema = z
       .array(
         z.discriminatedUnion('kind', [
           z.strictObject({ kind: z.literal('local'), path: pathText }),
+          z.strictObject({
+            kind: z.literal('rsyncd'),
+            host: z
+              .string()
+              .trim()
+              .min(1)
+              .max(253)
+              .regex(/^[A-Za-z0-9][A-Za-z0-9.:-]*$/, 'Enter a host name or an IP address.'),
+            port: z.number().int().min(1).max(65535).default(873),
+            module: z
+              .string()
+              .trim()
+              .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'Enter the module name.'),
+            path: z
+              .string()
+              .max(4096)
+              .refine((p) => !p.split('/').includes('..') && !/[\0\n\r]/.test(p), 'No "..".')
+              .default(''),
+            user: z
+              .string()
+              .trim()
+              .max(32)
+              .regex(/^[a-z_][a-z0-9_.-]*$/i, 'Enter a user name.')
+              .optional(),
+            /** Stored encrypted; left out on an update, the stored one is kept. */
+            password: z.string().max(256).optional(),
+          }),
           z.strictObject({
             kind: z.literal('ssh'),
             host: z
@@ -154,6 +182,8 @@ export interface BackupDeps {
   rsyncPath?: string;
   /** The config file, copied with the appliance's own backup. */
   configFile?: string | undefined;
+  /** Seals rsync daemon passwords at rest. */
+  secrets?: SecretBox;
 }
 
 export interface RunProgress {
@@ -179,6 +209,8 @@ type RunSource = BackupSource | { kind: 'appliance' };
 
 export function sourceSubdir(s: RunSource): string {
   if (s.kind === 'appliance') return 'caretaker-appliance';
+  if (s.kind === 'rsyncd')
+    return `${s.host}/${s.module}${s.path.replace(/^\/+|\/+$/g, '') ? `/${snapshotSubdir(s.path)}` : ''}`;
   return s.kind === 'local' ? snapshotSubdir(s.path) : `${s.host}/${snapshotSubdir(s.path)}`;
 }
 
@@ -291,14 +323,42 @@ export class BackupService {
 
   // ---- jobs -------------------------------------------------------------------------------
 
+  /** Jobs as shown: a daemon password is `passwordSet`, never its ciphertext. */
   async listJobs(): Promise<BackupJob[]> {
-    return (await this.deps.store.backups.listJobs()).sort((a, b) => a.name.localeCompare(b.name));
+    return (await this.deps.store.backups.listJobs())
+      .map(publicJob)
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async getJob(id: string): Promise<BackupJob> {
+    return publicJob(await this.jobRecord(id));
+  }
+
+  private async jobRecord(id: string): Promise<BackupJob> {
     const j = await this.deps.store.backups.getJob(id);
     if (!j) throw notFound('The backup job');
     return j;
+  }
+
+  /** Input sources as stored: daemon passwords sealed, an omitted one kept from `old`. */
+  private sealSources(
+    sources: z.output<typeof jobInputSchema>['sources'],
+    old?: BackupJob,
+  ): BackupSource[] {
+    return sources.map((src, i) => {
+      if (src.kind !== 'rsyncd') return src;
+      const { password, ...rest } = src;
+      const prev = old?.sources[i];
+      const kept =
+        prev?.kind === 'rsyncd' && prev.host === src.host ? prev.sealedPassword : undefined;
+      let sealedPassword = kept;
+      if (password) {
+        if (!this.deps.secrets)
+          throw new AppError('SECRETS_UNAVAILABLE', 'Passwords cannot be stored on this box.');
+        sealedPassword = this.deps.secrets.seal(password);
+      }
+      return { ...rest, ...(sealedPassword ? { sealedPassword } : {}) };
+    });
   }
 
   private async parseJob(input: unknown): Promise<z.output<typeof jobInputSchema>> {
@@ -334,6 +394,7 @@ export class BackupService {
       const job: BackupJob = {
         id: randomId(8).replace(/[^A-Za-z0-9_-]/g, 'x'),
         ...v,
+        sources: this.sealSources(v.sources),
         retention: v.retention,
         ...(next ? { nextRunAt: next } : {}),
         createdAt: iso(now),
@@ -347,7 +408,7 @@ export class BackupService {
           sources: job.sources.map(describeSource),
         }),
       ]);
-      return job;
+      return publicJob(job);
     });
   }
 
@@ -355,11 +416,12 @@ export class BackupService {
     const v = await this.parseJob(input);
     return this.lock.run(async () => {
       const { store, clock } = this.deps;
-      const old = await this.getJob(id);
+      const old = await this.jobRecord(id);
       const now = clock.now();
       const next = this.nextRunAt(v.schedule);
       const job: BackupJob = {
         ...v,
+        sources: this.sealSources(v.sources, old),
         id,
         retention: v.retention,
         ...(next ? { nextRunAt: next } : {}),
@@ -373,7 +435,7 @@ export class BackupService {
           name: job.name,
         }),
       ]);
-      return job;
+      return publicJob(job);
     });
   }
 
@@ -429,7 +491,7 @@ export class BackupService {
     ctx: RequestContext | undefined,
     trigger: BackupRun['trigger'] = 'manual',
   ): Promise<BackupRun> {
-    const job = await this.getJob(jobId);
+    const job = await this.jobRecord(jobId);
     if (this.stopping)
       throw new AppError('SHUTTING_DOWN', 'The box is shutting down.', {
         status: 503,
@@ -535,16 +597,17 @@ export class BackupService {
                     host: src.host,
                     path: src.path.replace(/\/?$/, '/'),
                   }
-                : (() => {
-                    throw new AppError(
-                      'SOURCE_UNSUPPORTED',
-                      'rsync daemon sources are not offered yet.',
-                      {
-                        status: 400,
-                        kind: 'permanent',
-                      },
-                    );
-                  })();
+                : {
+                    kind: 'daemon' as const,
+                    host: src.host,
+                    port: src.port,
+                    module: src.module,
+                    path: src.path.replace(/^\/+/, ''),
+                    ...(src.user ? { user: src.user } : {}),
+                    ...(src.sealedPassword && this.deps.secrets
+                      ? { password: this.deps.secrets.open(src.sealedPassword) }
+                      : {}),
+                  };
         const ssh =
           src.kind === 'ssh'
             ? await boxSshIdentity(this.deps.store.dataDir).then((id) => ({
@@ -555,7 +618,7 @@ export class BackupService {
                 strictHostKeyChecking: 'accept-new' as const,
               }))
             : undefined;
-        const args = buildRsyncArgs({
+        const rsyncOpts = {
           sources: [source],
           ...(ssh ? { ssh } : {}),
           destination: dest + '/',
@@ -568,9 +631,12 @@ export class BackupService {
           include: job.include,
           exclude: job.exclude,
           ioTimeoutSec: 600,
-        });
+        };
+        const args = buildRsyncArgs(rsyncOpts);
         const r = await runRsync({
           args,
+          // A daemon password travels in the environment, never in argv.
+          env: buildRsyncEnv(rsyncOpts),
           signal,
           ...(this.deps.rsyncPath ? { rsyncPath: this.deps.rsyncPath } : {}),
           onProgress: (p) => {
@@ -1176,6 +1242,19 @@ export class BackupService {
   }
 }
 
+/** A job as the API and UI show it: a daemon password is only `passwordSet`. */
+export function publicJob(job: BackupJob): BackupJob {
+  if (!job.sources.some((s) => s.kind === 'rsyncd')) return job;
+  return {
+    ...job,
+    sources: job.sources.map((s) => {
+      if (s.kind !== 'rsyncd') return s;
+      const { sealedPassword, ...rest } = s;
+      return { ...rest, passwordSet: !!sealedPassword };
+    }),
+  };
+}
+
 function localSources(job: BackupJob): Array<{ kind: 'local'; path: string }> {
   return job.sources.filter((s): s is { kind: 'local'; path: string } => s.kind === 'local');
 }
@@ -1185,7 +1264,7 @@ export function describeSource(s: RunSource): string {
   if (s.kind === 'appliance') return 'this appliance (store, secret key, config)';
   if (s.kind === 'local') return s.path;
   if (s.kind === 'ssh') return `${s.user}@${s.host}${s.port !== 22 ? `:${s.port}` : ''}:${s.path}`;
-  return `rsync://${s.host}/${s.module}/${s.path}`;
+  return `rsync://${s.user ? `${s.user}@` : ''}${s.host}${s.port !== 873 ? `:${s.port}` : ''}/${s.module}/${s.path}`;
 }
 
 async function sha256(file: string): Promise<string> {

@@ -39,6 +39,8 @@ export type BackupSource =
       user?: string;
       /** Sealed with the box's secret key; never shown back. */
       sealedPassword?: string;
+      /** In views only: whether a password is stored. */
+      passwordSet?: boolean;
     };
 
 export interface BackupJob {
