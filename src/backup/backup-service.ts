@@ -884,6 +884,8 @@ export class BackupService {
       (s) => rel === snapshotSubdir(s.path) || rel.startsWith(snapshotSubdir(s.path) + '/'),
     );
     let dest: string;
+    // A whole source folder goes back as its contents into itself (else it would nest in itself).
+    let contents = false;
     if (v.destination.kind === 'original') {
       if (!origin)
         throw new AppError(
@@ -897,6 +899,7 @@ export class BackupService {
       const inside = rel.slice(snapshotSubdir(origin.path).length).replace(/^\//, '');
       // The parent directory of what is restored, inside the source.
       const parent = path.posix.dirname(inside === '' ? '.' : inside);
+      contents = inside === '';
       dest = await checkRestoreDestination(origin.path, parent === '.' ? '' : parent);
     } else {
       dest = v.destination.path;
@@ -924,14 +927,20 @@ export class BackupService {
         overwrite: v.overwrite,
       }),
     ]);
-    void this.executeRestore(run, src.path.toString(), src.type === 'dir', dest, v.overwrite);
+    void this.executeRestore(
+      run,
+      src.path.toString(),
+      src.type === 'dir' ? (contents ? 'contents' : 'dir') : 'file',
+      dest,
+      v.overwrite,
+    );
     return run;
   }
 
   private async executeRestore(
     run: BackupRun,
     source: string,
-    isDir: boolean,
+    what: 'file' | 'dir' | 'contents',
     dest: string,
     overwrite: boolean,
   ): Promise<void> {
@@ -942,7 +951,17 @@ export class BackupService {
       const { mkdir } = await import('node:fs/promises');
       await mkdir(dest, { recursive: true });
       const args = buildRsyncArgs({
-        sources: [{ kind: 'local', path: isDir ? source.replace(/\/?$/, '') : source }],
+        sources: [
+          {
+            kind: 'local',
+            path:
+              what === 'contents'
+                ? source.replace(/\/?$/, '/')
+                : what === 'dir'
+                  ? source.replace(/\/?$/, '')
+                  : source,
+          },
+        ],
         destination: dest.replace(/\/?$/, '/'),
         numericIds: true,
       });

@@ -45,6 +45,7 @@ import { inspectionsPages } from './ui/inspections-pages.js';
 import { monitoringPages } from './ui/monitoring-pages.js';
 import { notifyPages, maintenancePages, trapsPages } from './ui/notify-pages.js';
 import { incidentsPages } from './ui/incidents-pages.js';
+import { backupsPages } from './ui/backups-pages.js';
 
 export const STATIC_ROOT = path.resolve(
   import.meta.dirname,
@@ -140,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<Hono<AppEnv>> {
   ui.route('/monitoring', monitoringPages(deps)); // alerts, events, store and jobs: any role
   // Before mainPages, whose area placeholders would otherwise answer for /incidents.
   ui.route('/incidents', incidentsPages(deps)); // view: any role; acknowledge, assign, note, resolve: operator
+  ui.route('/backups', backupsPages(deps)); // view and browse: any role; run, restore: operator; targets, jobs: admin
   ui.route('/', mainPages(deps)); // dashboard (+ /dashboard/body), placeholders, account
   app.route('/', ui);
 

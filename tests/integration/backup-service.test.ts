@@ -194,6 +194,16 @@ describe('backups with real rsync', () => {
       'quarterly report v2\n',
     );
 
+    // The whole source folder goes back into itself, not nested inside itself.
+    const whole = await api('POST', '/backup/restores', {
+      jobId,
+      snapshot: snaps[0].name,
+      path: src.slice(1),
+      destination: { kind: 'original' },
+    });
+    expect((await finished(whole.json.run.id)).status).toBe('succeeded');
+    expect(await readdir(src)).not.toContain(path.basename(src));
+
     const bad = await api('POST', '/backup/restores', {
       jobId,
       snapshot: snaps[0].name,

@@ -52,7 +52,8 @@ export const AREAS: AreaInfo[] = [
     href: '/backups',
     title: 'Backups',
     summary: 'rsync snapshots to the disk attached to this box, with restore from here.',
-    configured: false,
+    // A real area now (/backups): its page says what to set up first.
+    configured: true,
     features: [
       'back up shares and servers on a schedule with hard-linked snapshots',
       'keep snapshots by a retention policy and verify them',

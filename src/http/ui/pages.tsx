@@ -106,7 +106,7 @@ export function mainPages(deps: AppDeps) {
   );
 
   // Devices, Monitoring and Incidents are real pages now; the other areas are still placeholders.
-  const real = new Set(['/devices', '/monitoring', '/incidents']);
+  const real = new Set(['/devices', '/monitoring', '/incidents', '/backups']);
   for (const area of AREAS.filter((a) => !real.has(a.href))) {
     app.get(area.href, (c) => c.html(<AreaPage {...shellProps(c, deps)} area={area} />));
   }
