@@ -7,7 +7,7 @@
  */
 import { createHash, randomInt } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, rm } from 'node:fs/promises';
+import { lstat, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Store } from '../store/store.js';
@@ -271,7 +271,7 @@ export class BackupService {
     const v = parsed.data;
     return this.lock.run(async () => {
       const { store, clock } = this.deps;
-      const id = randomId(8).replace(/[^A-Za-z0-9_-]/g, 'x');
+      const id = newId('t');
       const now = clock.now();
       await initTarget(
         v.kind === 'disk' ? { kind: 'disk', uuid: v.uuid, mountPoint: v.path } : v.path,
@@ -392,7 +392,7 @@ export class BackupService {
       const now = clock.now();
       const next = this.nextRunAt(v.schedule);
       const job: BackupJob = {
-        id: randomId(8).replace(/[^A-Za-z0-9_-]/g, 'x'),
+        id: newId('j'),
         ...v,
         sources: this.sealSources(v.sources),
         retention: v.retention,
@@ -535,6 +535,25 @@ export class BackupService {
     return run;
   }
 
+  /** Throws the target's problem when it is no longer mounted, marked and holding `dataDir`. */
+  private async stillThere(
+    target: BackupTarget,
+    dataDir: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const probe = await this.probe(target, signal);
+    if (!probe.ok) throw probeError(probe);
+    try {
+      await stat(dataDir);
+    } catch (err) {
+      throw new AppError(
+        'TARGET_MISSING',
+        'The target went away during the run (was the disk unplugged?); nothing was completed.',
+        { status: 409, kind: 'transient', cause: err },
+      );
+    }
+  }
+
   private async slot(signal: AbortSignal): Promise<() => void> {
     const max = this.deps.maxConcurrent ?? 1;
     while (this.active >= max) {
@@ -574,7 +593,10 @@ export class BackupService {
       for (const src of sources) {
         const sub = sourceSubdir(src);
         const dest = path.join(partial.dataDir, sub);
-        await import('node:fs/promises').then((fs) => fs.mkdir(dest, { recursive: true }));
+        // The target may have gone (a pulled disk) since the last source: check it again, and never
+        // create anything above the snapshot's own data directory (that would be the box's disk).
+        await this.stillThere(target, partial.dataDir, signal);
+        await mkdir(dest, { recursive: true });
         const staging = path.join(this.deps.store.dataDir, 'backup-staging', job.id);
         if (src.kind === 'appliance') {
           entry.progress = { ...entry.progress, phase: 'checking' };
@@ -660,6 +682,7 @@ export class BackupService {
         bytesTransferred += r.stats?.totalTransferredFileSize ?? 0;
         log.push(...r.log.slice(-20));
       }
+      await this.stillThere(target, partial.dataDir, signal);
       entry.progress = { ...entry.progress, phase: 'verifying', percent: 100 };
       const verification = await this.verifySample(job, partial.dataDir, signal);
       entry.progress = { ...entry.progress, phase: 'finishing' };
@@ -1259,6 +1282,11 @@ export class BackupService {
     const end = Date.now() + 10_000;
     while (this.running.size && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Ids of targets and jobs: they name directories, so they start with a letter. */
+function newId(prefix: string): string {
+  return prefix + randomId(8).replace(/[^A-Za-z0-9_-]/g, 'x');
 }
 
 /** A job as the API and UI show it: a daemon password is only `passwordSet`. */
