@@ -6,7 +6,7 @@
  * devices the lab defines.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startLab, labSkipReason, type Lab } from '../lab/lab.js';
 import { startApplianceInLab, ApiClient, type LabAppliance } from '../lab/appliance.js';
@@ -51,9 +51,12 @@ describe.skipIf(skip !== undefined)(
       }
     }, 120_000);
 
+    /** Data directories of appliances restarted on a crashed one's directory (not theirs to remove). */
+    const adopted: string[] = [];
     afterAll(async () => {
       await app?.stop();
       await lab?.stop();
+      for (const d of adopted) await rm(d, { recursive: true, force: true });
     });
 
     it('scans nothing before an admin has configured networks', async () => {
@@ -239,6 +242,7 @@ describe.skipIf(skip !== undefined)(
       const r = await api.call('POST', '/api/v1/discovery/scans');
       const id = r.json.scan.id;
       await app.crash();
+      adopted.push(app.dataDir);
       app = await startApplianceInLab(lab, {
         dataDir: app.dataDir,
         config: { discovery: { snmpTimeoutMs: 700, snmpRetries: 1 } },
