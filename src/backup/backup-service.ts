@@ -797,21 +797,29 @@ export class BackupService {
     signal: AbortSignal,
   ): Promise<{ checked: number; mismatched: string[] }> {
     if (job.verifySample <= 0) return { checked: 0, mismatched: [] };
-    const files: string[] = [];
+    // Reservoir sampling: every file of the snapshot has the same chance, in constant memory.
+    const k = job.verifySample;
+    const sample: string[] = [];
+    let seen = 0;
     const { readdir } = await import('node:fs/promises');
     const walk = async (dir: string, rel: string, depth: number) => {
-      if (files.length >= 20_000 || depth > 40) return;
+      if (depth > 64) return;
       for (const d of await readdir(dir, { withFileTypes: true })) {
         signal.throwIfAborted();
         const r = rel ? `${rel}/${d.name}` : d.name;
         if (d.isDirectory()) await walk(path.join(dir, d.name), r, depth + 1);
-        else if (d.isFile()) files.push(r);
+        else if (d.isFile()) {
+          seen += 1;
+          if (sample.length < k) sample.push(r);
+          else {
+            const j = randomInt(seen);
+            if (j < k) sample[j] = r;
+          }
+        }
       }
     };
     await walk(dataDir, '', 0);
-    const picked = new Set<string>();
-    while (picked.size < Math.min(job.verifySample, files.length))
-      picked.add(files[randomInt(files.length)]!);
+    const picked = new Set(sample);
     const mismatched: string[] = [];
     for (const rel of picked) {
       // Only folders on the box can be read back here.
