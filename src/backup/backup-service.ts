@@ -197,6 +197,13 @@ export interface RunProgress {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+export interface JobStatus {
+  job: BackupJob;
+  lastRun?: BackupRun;
+  lastGood?: BackupRun;
+  progress?: RunProgress;
+}
 const HOUR = 3_600_000;
 
 /** Where a source lands inside a snapshot: its absolute path, without the leading slash. */
@@ -1051,8 +1058,9 @@ export class BackupService {
       await this.runNow(job.id, undefined, late ? 'catch-up' : 'schedule').catch(() => undefined);
       started += 1;
     }
-    const stale = await this.checkStale(now);
-    const tested = await this.dueRestoreTests(now);
+    const status = await this.statusOf(await store.backups.listJobs());
+    const stale = await this.checkStale(now, status);
+    const tested = await this.dueRestoreTests(now, status);
     return (
       `${started} backup(s) started` +
       (stale ? `, ${stale} stale` : '') +
@@ -1064,10 +1072,10 @@ export class BackupService {
    * A job whose last good backup is older than its limit raises one `backup.stale` event; the
    * next good backup clears it (`backup.fresh`).
    */
-  private async checkStale(now: number): Promise<number> {
+  private async checkStale(now: number, status: readonly JobStatus[]): Promise<number> {
     const { store } = this.deps;
     let n = 0;
-    for (const { job, lastGood } of await this.overview()) {
+    for (const { job, lastGood } of status) {
       if (!job.enabled || !job.schedule) continue;
       const since = Date.parse(lastGood?.finishedAt ?? job.createdAt);
       const limit = (job.staleAfterHours ?? 26) * HOUR;
@@ -1104,18 +1112,13 @@ export class BackupService {
     return n;
   }
 
-  private async dueRestoreTests(now: number): Promise<number> {
+  private async dueRestoreTests(now: number, status: readonly JobStatus[]): Promise<number> {
     let n = 0;
-    for (const { job } of await this.overview()) {
+    for (const { job, lastGood } of status) {
       if (!job.enabled || !job.restoreTestEveryDays || this.running.has(job.id)) continue;
       const last = job.lastRestoreTestAt ? Date.parse(job.lastRestoreTestAt) : 0;
       if (now - last < job.restoreTestEveryDays * 24 * HOUR) continue;
-      if (
-        !(await this.deps.store.backups.runsOf(job.id, 20)).some(
-          (r) => r.kind === 'backup' && (r.status === 'succeeded' || r.status === 'warning'),
-        )
-      )
-        continue;
+      if (!lastGood) continue;
       await this.restoreTest(job.id, undefined).catch(() => undefined);
       n += 1;
     }
@@ -1128,7 +1131,8 @@ export class BackupService {
    * is a run of kind `restore-test`, recorded in the snapshot's manifest; a failure is an event.
    */
   async restoreTest(jobId: string, ctx: RequestContext | undefined): Promise<BackupRun> {
-    const job = await this.getJob(jobId);
+    // The stored record (a daemon password stays sealed in it), written back below.
+    const job = await this.jobRecord(jobId);
     const { store, clock } = this.deps;
     const started = clock.now();
     const run: BackupRun = {
@@ -1264,11 +1268,16 @@ export class BackupService {
   }
 
   /** Jobs with their last run, last good run and progress (the backups page and /site). */
-  async overview(): Promise<
-    Array<{ job: BackupJob; lastRun?: BackupRun; lastGood?: BackupRun; progress?: RunProgress }>
-  > {
-    const out = [];
-    for (const job of await this.listJobs()) {
+  async overview(): Promise<JobStatus[]> {
+    return (await this.statusOf(await this.deps.store.backups.listJobs()))
+      .map((o) => ({ ...o, job: publicJob(o.job) }))
+      .sort((a, b) => a.job.name.localeCompare(b.job.name));
+  }
+
+  /** Last run, last good run and progress of stored job records (kept as stored). */
+  private async statusOf(jobs: readonly BackupJob[]): Promise<JobStatus[]> {
+    const out: JobStatus[] = [];
+    for (const job of jobs) {
       const runs = await this.deps.store.backups.runsOf(job.id, 50);
       const backups = runs.filter((r) => r.kind === 'backup');
       const lastRun = backups[0];

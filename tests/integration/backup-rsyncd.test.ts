@@ -160,6 +160,10 @@ describe('backups from an rsync daemon module', () => {
     });
     expect(kept.status, kept.text).toBe(200);
     expect((await run()).status).toBe('succeeded');
+    // The scheduled upkeep (stale check, restore test) writes the job back without losing it.
+    expect((await api('POST', `/backup/jobs/${jobId}/restore-test`)).status).toBe(200);
+    await t.deps.backups.tick();
+    expect((await run()).status).toBe('succeeded');
     await api('PUT', `/backup/jobs/${jobId}`, {
       name: 'Accounting NAS',
       targetId,
