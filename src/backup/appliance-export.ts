@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readFile, readdir, rm, writeFile, chmod } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -61,7 +61,6 @@ export async function exportAppliance(
   }
   const tmp = path.join(outDir, `${EXPORT_FILE}.tmp`);
   await pipeline(Readable.from(chunks()), createGzip(), createWriteStream(tmp, { mode: 0o600 }));
-  const { rename } = await import('node:fs/promises');
   await rename(tmp, path.join(outDir, EXPORT_FILE));
   let hasSecretKey = false;
   try {

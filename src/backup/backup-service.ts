@@ -7,7 +7,7 @@
  */
 import { createHash, randomInt } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Store } from '../store/store.js';
@@ -808,7 +808,6 @@ export class BackupService {
     const k = job.verifySample;
     const sample: string[] = [];
     let seen = 0;
-    const { readdir } = await import('node:fs/promises');
     const walk = async (dir: string, rel: string, depth: number) => {
       if (depth > 64) return;
       for (const d of await readdir(dir, { withFileTypes: true })) {
@@ -986,7 +985,6 @@ export class BackupService {
     const abort = new AbortController();
     let finished: BackupRun;
     try {
-      const { mkdir } = await import('node:fs/promises');
       await mkdir(dest, { recursive: true });
       const args = buildRsyncArgs({
         sources: [
@@ -1153,7 +1151,6 @@ export class BackupService {
         : []),
     ]);
     const scratch = path.join(store.dataDir, 'restore-test', run.id.replace(/[^0-9A-Za-z]/g, ''));
-    const { mkdir, readdir, rm } = await import('node:fs/promises');
     let finished: BackupRun;
     try {
       const snaps = await this.snapshots(jobId);

@@ -31,7 +31,7 @@ import {
   type Step,
   type TimelineLine,
 } from './incident-machine.js';
-import { windowCovers } from './maintenance-schedule.js';
+import { activeOccurrence, windowCovers } from './maintenance-schedule.js';
 import type { MaintenanceWindow } from '../store/maintenance.js';
 import type {
   IncidentRecord,
@@ -442,7 +442,6 @@ export class IncidentService {
   private async windowEvents(): Promise<void> {
     const { store, clock } = this.deps;
     const now = clock.now();
-    const { activeOccurrence } = await import('./maintenance-schedule.js');
     const ops: BatchOp[] = [];
     for (const w of await store.maintenance.list()) {
       const occ = w.enabled ? activeOccurrence(w, now) : undefined;
