@@ -184,6 +184,35 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** What HQ polls: the site summary, the change feed and the Prometheus endpoint. */
+    hq: z
+      .object({
+        /** Days the change feed keeps; a cursor older than that gets 410 (resync). */
+        changeRetentionDays: z.number().int().min(1).max(365).default(30),
+        /** Largest page of the change feed (larger requests are capped, not refused). */
+        changePageMax: z.number().int().min(10).max(10_000).default(1_000),
+        /** Serve GET /metrics (Prometheus exposition format) to `read` tokens and basic auth. */
+        metricsEnabled: z.boolean().default(true),
+        /** Failed token or basic-auth attempts per source address per minute before 429. */
+        badAuthPerMinute: z.number().int().min(1).max(10_000).default(30),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * HTTPS. When enabled, the API and UI are served on `port` over TLS and `httpPort` (if set)
+     * only redirects to it. Without certFile/keyFile the box makes a self-signed certificate in
+     * its data directory on first boot and shows its fingerprint.
+     */
+    tls: z
+      .object({
+        enabled: z.boolean().default(false),
+        certFile: z.string().min(1).optional(),
+        keyFile: z.string().min(1).optional(),
+        /** Plain-HTTP port that redirects to HTTPS (0: none). */
+        httpPort: z.number().int().min(0).max(65535).default(0),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
