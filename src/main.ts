@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server as HttpServer } from 'node:http';
 import type { Hono } from 'hono';
 import type { Config } from './config/schema.js';
 import { openStore, type Store } from './store/store.js';
@@ -16,6 +18,10 @@ import { SiteService } from './settings/site-service.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { jobTable, type JobDeps } from './jobs/table.js';
 import { buildApp } from './http/app.js';
+import { SiteSummaryService } from './hq/site-summary.js';
+import { ChangeFeedService } from './hq/change-feed.js';
+import { loadTls, type TlsMaterial } from './http/tls.js';
+import { listenRedirect } from './http/redirect-server.js';
 import { SecretBox } from './lib/secret-box.js';
 import { CredentialService } from './snmp/credential-service.js';
 import { DiscoverySettingsService } from './discovery/settings-service.js';
@@ -67,7 +73,7 @@ export async function buildServices(
 ): Promise<Services> {
   const { logger } = opts;
   const clock = opts.clock ?? systemClock;
-  const store = await openStore(config.dataDir);
+  const store = await openStore(config.dataDir, { clock });
   try {
     if (store.migration?.applied.length)
       logger.info(
@@ -217,7 +223,7 @@ export async function buildServices(
       store,
       clock,
       logger,
-      nextRun: (cron) => Scheduler.nextRun(cron),
+      nextRun: (cron, tz) => Scheduler.nextRun(cron, { tz }),
       validSchedule: (cron) => Scheduler.validSchedule(cron),
       allowedNow: (jobId) => maintenance.backupAllowed(jobId),
       timeZone: async () => (await site.get()).timezone,
@@ -256,6 +262,7 @@ export async function buildServices(
         { component: 'discovery', count: interrupted },
         'marked scans interrupted by the previous shutdown as failed',
       );
+    const changeFeed = new ChangeFeedService({ store, clock, config: config.hq });
     const jobs = jobTable(config.monitor);
     const scheduler = new Scheduler<JobDeps>({
       store,
@@ -278,6 +285,7 @@ export async function buildServices(
         notifications,
         traps,
         backups,
+        changeFeed,
       },
     });
     late.scheduler = scheduler;
@@ -288,6 +296,7 @@ export async function buildServices(
       await notifications.start();
       await traps.start();
     }
+    const startedAt = clock.now();
     const deps: AppDeps = {
       config,
       store,
@@ -316,8 +325,21 @@ export async function buildServices(
       traps,
       maintenance,
       backups,
+      changeFeed,
+      siteSummary: new SiteSummaryService({
+        store,
+        clock,
+        site,
+        monitor,
+        metrics,
+        incidents,
+        backups,
+        changeFeed,
+        version: VERSION,
+        startedAt,
+      }),
       version: VERSION,
-      startedAt: clock.now(),
+      startedAt,
     };
     const app = await buildApp(deps);
     const setupCode = await setup.ensureCode();
@@ -363,13 +385,30 @@ export async function startService(
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   let server: ServerType;
+  let redirect: HttpServer | undefined;
+  let tls: TlsMaterial | undefined;
   try {
+    if (config.tls.enabled) {
+      tls = await loadTls(config.dataDir, config.tls);
+      services.deps.tls = tls;
+    }
     server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: services.app.fetch, hostname: config.host, port: config.port }, () =>
-        resolve(s),
+      const s = serve(
+        {
+          fetch: services.app.fetch,
+          hostname: config.host,
+          port: config.port,
+          ...(tls
+            ? { createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } }
+            : {}),
+        },
+        () => resolve(s),
       );
       s.once('error', reject);
     });
+    if (tls && config.tls.httpPort) {
+      redirect = await listenRedirect(config.host, config.tls.httpPort, config.port);
+    }
   } catch (err) {
     await services.scheduler.stop();
     await stopIncidents(services.deps);
@@ -378,11 +417,24 @@ export async function startService(
   }
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  const url = `http://${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${addr.port}`;
+  const scheme = tls ? 'https' : 'http';
+  const url = `${scheme}://${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${addr.port}`;
   logger.info(
     { component: 'http', url, dataDir: config.dataDir, version: VERSION },
     'Caretaker is listening',
   );
+  if (tls) {
+    logger.info(
+      {
+        component: 'http',
+        certificate: tls.certFile,
+        selfSigned: tls.selfSigned,
+        validTo: tls.validTo,
+        ...(redirect ? { redirectPort: config.tls.httpPort } : {}),
+      },
+      `HTTPS certificate fingerprint (SHA-256): ${tls.fingerprint256}`,
+    );
+  }
   if (services.setupCode) {
     logger.warn(
       { component: 'setup', setupCodeFile: setupCodePath(config.dataDir) },
@@ -393,6 +445,7 @@ export async function startService(
   const stop = () =>
     (stopping ??= (async () => {
       logger.info({ component: 'main' }, 'shutting down');
+      redirect?.close();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           // Requests still open after the grace period (long polls, stuck clients) are cut.

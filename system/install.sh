@@ -30,7 +30,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 echo "==> Installing runtime packages"
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends nmap snmp rsync iproute2 openssh-client
+apt-get install -y -qq --no-install-recommends nmap snmp rsync iproute2 openssh-client openssl
 
 # The unit runs /usr/bin/node, which must be Node.js 20 or later. Debian 12 and Raspberry Pi OS 12
 # ship Node 18, so the packages from the configured repositories may not be enough.
@@ -101,7 +101,11 @@ if ! systemctl -q is-active caretaker.service; then
 fi
 address="$(hostname -I 2>/dev/null | awk '{print $1}')"
 echo "Caretaker is installed and running (systemctl status caretaker)."
-echo "Web interface: http://${address:-<this box>}:8080/ (unless CARETAKER_PORT is set in a drop-in)"
+echo "Web interface: https://${address:-<this box>}/ (unless the port is changed in a drop-in)"
+if command -v openssl >/dev/null && [ -f "$DATA_DIR/tls/cert.pem" ]; then
+  echo "The box made its own HTTPS certificate; the browser will ask you to trust it. Its"
+  echo "$(openssl x509 -in "$DATA_DIR/tls/cert.pem" -noout -fingerprint -sha256)"
+fi
 if [ -f "$DATA_DIR/setup-code" ]; then
   echo "This box is not set up yet. The one-time setup code is in $DATA_DIR/setup-code"
   echo "(sudo cat $DATA_DIR/setup-code) and in the log (journalctl -u caretaker)."

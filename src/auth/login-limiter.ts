@@ -1,10 +1,9 @@
 import type { Clock } from '../core/time.js';
+import { AddressLimit } from './address-limit.js';
 
 interface Entry {
   failures: number;
   lockedUntil: number;
-  windowStart: number;
-  attempts: number;
 }
 
 /**
@@ -17,7 +16,7 @@ interface Entry {
  */
 export class LoginLimiter {
   private readonly users = new Map<string, Entry>();
-  private readonly ips = new Map<string, Entry>();
+  private readonly ips: AddressLimit;
 
   constructor(
     private readonly opts: {
@@ -27,7 +26,13 @@ export class LoginLimiter {
       clock: Clock;
       maxEntries?: number;
     },
-  ) {}
+  ) {
+    this.ips = new AddressLimit({
+      perMinute: opts.attemptsPerMinute,
+      clock: opts.clock,
+      ...(opts.maxEntries !== undefined ? { maxEntries: opts.maxEntries } : {}),
+    });
+  }
 
   private static userKey(username: string, ip: string): string {
     return `${username.toLowerCase()}\u0000${ip}`;
@@ -37,7 +42,7 @@ export class LoginLimiter {
     let e = map.get(key);
     if (!e) {
       if (map.size >= (this.opts.maxEntries ?? 10_000)) this.evict(map);
-      e = { failures: 0, lockedUntil: 0, windowStart: this.opts.clock.now(), attempts: 0 };
+      e = { failures: 0, lockedUntil: 0 };
       map.set(key, e);
     }
     return e;
@@ -59,16 +64,8 @@ export class LoginLimiter {
     const u = this.users.get(LoginLimiter.userKey(username, ip));
     if (u && u.lockedUntil > now)
       return { retryAfterS: Math.ceil((u.lockedUntil - now) / 1000), reason: 'locked' };
-    const i = this.entry(this.ips, ip);
-    if (now - i.windowStart >= 60_000) {
-      i.windowStart = now;
-      i.attempts = 0;
-    }
-    if (i.attempts >= this.opts.attemptsPerMinute) {
-      return { retryAfterS: Math.ceil((i.windowStart + 60_000 - now) / 1000), reason: 'rate' };
-    }
-    i.attempts += 1;
-    return { retryAfterS: 0 };
+    const wait = this.ips.take(ip);
+    return wait > 0 ? { retryAfterS: wait, reason: 'rate' } : { retryAfterS: 0 };
   }
 
   /** Records a failure; returns true when this failure locked the name for this address. */

@@ -52,42 +52,9 @@ export class SessionService {
     password: string,
     meta: { ip: string; userAgent: string },
   ): Promise<LoginResult> {
-    const { store, clock, limiter } = this.deps;
-    const parsed = usernameSchema.safeParse(username);
-    // A name that cannot exist is throttled under one shared key, so that long or odd input never
-    // becomes a key in the limiter or a line in the audit log.
-    const name = parsed.success ? parsed.data : INVALID_NAME;
-    const gate = limiter.check(name, meta.ip);
-    if (gate.retryAfterS > 0) {
-      throw new AppError(
-        gate.reason === 'locked' ? 'ACCOUNT_LOCKED' : 'RATE_LIMITED',
-        gate.reason === 'locked'
-          ? `Too many failed logins for this user from your address. Try again in ${Math.ceil(gate.retryAfterS / 60)} min, or ask an admin to reset the password.`
-          : `Too many login attempts from your address. Try again in ${gate.retryAfterS} s.`,
-        { status: 429, kind: 'auth', cause: { retryAfterS: gate.retryAfterS } },
-      );
-    }
-    const user = parsed.success ? await store.users.getByName(name) : undefined;
-    // Unknown names cost the same time as known ones, so timing does not reveal which exist.
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
-    if (!user || !ok || user.disabled) {
-      const locked = limiter.failure(name, meta.ip);
-      await store.write([
-        store.audit.appendOp(
-          {
-            actor: { type: 'system', name: 'auth' },
-            action: locked ? 'auth.locked' : 'auth.login-failed',
-            // Only names of real users are recorded: a typed name may be a mistyped password.
-            ...(user ? { target: `user:${user.username}` } : { details: { user: 'unknown' } }),
-            ip: meta.ip,
-          },
-          clock.now(),
-        ),
-      ]);
-      throw invalidCredentials();
-    }
-    limiter.success(name, meta.ip);
-    const now = clock.now();
+    const { store } = this.deps;
+    const user = await this.checkCredentials(username, password, meta.ip);
+    const now = this.deps.clock.now();
     const sessionId = randomId(32);
     const session: SessionRecord = {
       userId: user.id,
@@ -114,6 +81,50 @@ export class SessionService {
     ]);
     if (!current) throw invalidCredentials();
     return { sessionId, session, user: current };
+  }
+
+  /**
+   * Checks a user name and password under the login throttle (lockout, attempts per address),
+   * without starting a session: logins, and HTTP basic auth on GET /metrics. A failure is
+   * audited like a failed login and throws INVALID_CREDENTIALS (401) or a 429.
+   */
+  async checkCredentials(username: string, password: string, ip: string): Promise<UserRecord> {
+    const { store, clock, limiter } = this.deps;
+    const parsed = usernameSchema.safeParse(username);
+    // A name that cannot exist is throttled under one shared key, so that long or odd input never
+    // becomes a key in the limiter or a line in the audit log.
+    const name = parsed.success ? parsed.data : INVALID_NAME;
+    const gate = limiter.check(name, ip);
+    if (gate.retryAfterS > 0) {
+      throw new AppError(
+        gate.reason === 'locked' ? 'ACCOUNT_LOCKED' : 'RATE_LIMITED',
+        gate.reason === 'locked'
+          ? `Too many failed logins for this user from your address. Try again in ${Math.ceil(gate.retryAfterS / 60)} min, or ask an admin to reset the password.`
+          : `Too many login attempts from your address. Try again in ${gate.retryAfterS} s.`,
+        { status: 429, kind: 'auth', cause: { retryAfterS: gate.retryAfterS } },
+      );
+    }
+    const user = parsed.success ? await store.users.getByName(name) : undefined;
+    // Unknown names cost the same time as known ones, so timing does not reveal which exist.
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
+    if (!user || !ok || user.disabled) {
+      const locked = limiter.failure(name, ip);
+      await store.write([
+        store.audit.appendOp(
+          {
+            actor: { type: 'system', name: 'auth' },
+            action: locked ? 'auth.locked' : 'auth.login-failed',
+            // Only names of real users are recorded: a typed name may be a mistyped password.
+            ...(user ? { target: `user:${user.username}` } : { details: { user: 'unknown' } }),
+            ip: ip,
+          },
+          clock.now(),
+        ),
+      ]);
+      throw invalidCredentials();
+    }
+    limiter.success(name, ip);
+    return user;
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 import { createHash, randomInt } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Store } from '../store/store.js';
@@ -35,11 +35,11 @@ import {
   latestComplete,
   recordVerification,
   listSnapshots,
-  measureSnapshot,
   removeIncomplete,
   type SnapshotInfo,
 } from './snapshots.js';
 import { planRetention, retentionSchema, DEFAULT_RETENTION } from './retention.js';
+import { SnapshotMeter } from './snapshot-meter.js';
 import { initTarget, probeTarget, probeError, type TargetProbe } from './targets.js';
 import { targetInputSchema } from './target-schema.js';
 import { checkRestoreDestination } from './safe-path.js';
@@ -169,12 +169,15 @@ export interface BackupDeps {
   store: Store;
   clock: Clock;
   logger: Logger;
-  /** The next start of a cron expression after now (the scheduler's parser), undefined if none. */
-  nextRun: (cron: string) => Date | undefined;
+  /**
+   * The next start of a cron expression after now, read in the given IANA time zone (the
+   * scheduler's parser), undefined if none.
+   */
+  nextRun: (cron: string, timeZone: string) => Date | undefined;
   validSchedule: (cron: string) => boolean;
   /** Whether a job may start now (maintenance windows it is attached to). */
   allowedNow?: (jobId: string) => Promise<boolean>;
-  /** Site time zone, for retention's days, weeks and months. */
+  /** Site time zone: job schedules and retention's days, weeks and months are read in it. */
   timeZone: () => Promise<string>;
   /** Backups running at the same time at most. */
   maxConcurrent?: number;
@@ -205,6 +208,25 @@ export interface JobStatus {
   progress?: RunProgress;
 }
 const HOUR = 3_600_000;
+
+/** A local source must be a readable directory when the run starts. */
+async function assertLocalSource(p: string): Promise<void> {
+  let isDir = false;
+  try {
+    isDir = (await stat(p)).isDirectory();
+    await readdir(p);
+  } catch (err) {
+    throw new AppError(
+      'SOURCE_MISSING',
+      `The source ${p} ${isDir ? 'cannot be read' : 'does not exist'}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`,
+      { kind: 'permanent', cause: err },
+    );
+  }
+  if (!isDir)
+    throw new AppError('SOURCE_MISSING', `The source ${p} is not a directory.`, {
+      kind: 'permanent',
+    });
+}
 
 /** Where a source lands inside a snapshot: its absolute path, without the leading slash. */
 export function snapshotSubdir(sourcePath: string): string {
@@ -386,9 +408,10 @@ export class BackupService {
     return r.data;
   }
 
-  private nextRunAt(schedule: string): string | undefined {
+  /** A job's schedule is wall-clock time at the site ("30 1 * * *" is 01:30 there). */
+  private async nextRunAt(schedule: string): Promise<string | undefined> {
     if (!schedule) return undefined;
-    const d = this.deps.nextRun(schedule);
+    const d = this.deps.nextRun(schedule, await this.deps.timeZone());
     return d ? d.toISOString() : undefined;
   }
 
@@ -397,7 +420,7 @@ export class BackupService {
     return this.lock.run(async () => {
       const { store, clock } = this.deps;
       const now = clock.now();
-      const next = this.nextRunAt(v.schedule);
+      const next = await this.nextRunAt(v.schedule);
       const job: BackupJob = {
         id: newId('j'),
         ...v,
@@ -425,7 +448,7 @@ export class BackupService {
       const { store, clock } = this.deps;
       const old = await this.jobRecord(id);
       const now = clock.now();
-      const next = this.nextRunAt(v.schedule);
+      const next = await this.nextRunAt(v.schedule);
       const job: BackupJob = {
         ...v,
         sources: this.sealSources(v.sources, old),
@@ -592,7 +615,15 @@ export class BackupService {
       let exitCode = 0;
       let transferred = 0;
       let bytesTransferred = 0;
+      let totalSize = 0;
       const log: string[] = [];
+      // Counts the snapshot from rsync's itemized lines as they come (no walk of the whole tree).
+      const meter = new SnapshotMeter({
+        dataDir: partial.dataDir,
+        previousDir: previous?.dataDir,
+        sample: job.verifySample,
+        fresh: !partial.resumed,
+      });
       const sources: RunSource[] = [
         ...job.sources,
         ...(job.applianceData ? [{ kind: 'appliance' as const }] : []),
@@ -603,6 +634,9 @@ export class BackupService {
         // The target may have gone (a pulled disk) since the last source: check it again, and never
         // create anything above the snapshot's own data directory (that would be the box's disk).
         await this.stillThere(target, partial.dataDir, signal);
+        // A local source that is gone (an unmounted share) is a failure, not a warning over an
+        // empty snapshot; rsync would only report it as a partial transfer (exit 23).
+        if (src.kind === 'local') await assertLocalSource(src.path);
         await mkdir(dest, { recursive: true });
         const staging = path.join(this.deps.store.dataDir, 'backup-staging', job.id);
         if (src.kind === 'appliance') {
@@ -668,6 +702,7 @@ export class BackupService {
           env: buildRsyncEnv(rsyncOpts),
           signal,
           ...(this.deps.rsyncPath ? { rsyncPath: this.deps.rsyncPath } : {}),
+          onItemLine: meter.source(sub),
           onProgress: (p) => {
             // (set below for every source)
             entry.progress = {
@@ -687,13 +722,14 @@ export class BackupService {
           );
         transferred += r.stats?.regularFilesTransferred ?? 0;
         bytesTransferred += r.stats?.totalTransferredFileSize ?? 0;
+        totalSize += r.stats?.totalFileSize ?? 0;
         log.push(...r.log.slice(-20));
       }
       await this.stillThere(target, partial.dataDir, signal);
       entry.progress = { ...entry.progress, phase: 'verifying', percent: 100 };
-      const verification = await this.verifySample(job, partial.dataDir, signal);
+      const m = await meter.finish(signal);
+      const verification = await this.verifySample(job, partial.dataDir, m.sample, signal);
       entry.progress = { ...entry.progress, phase: 'finishing' };
-      const m = await measureSnapshot(partial.dataDir, previous?.dataDir, { signal });
       const now = clock.now();
       const done = await completeSnapshot(partial, {
         runId: run.id,
@@ -706,7 +742,7 @@ export class BackupService {
           files: m.files,
           regularFilesTransferred: transferred,
           bytesTransferred,
-          totalSize: m.totalSize,
+          totalSize,
           bytesOnDisk: m.bytesOnDisk,
         },
         sources: [
@@ -734,7 +770,7 @@ export class BackupService {
           files: m.files,
           regularFilesTransferred: transferred,
           bytesTransferred,
-          totalSize: m.totalSize,
+          totalSize,
           bytesOnDisk: m.bytesOnDisk,
         },
         ...(warnings.length ? { warnings: warnings.slice(0, 200) } : {}),
@@ -794,57 +830,52 @@ export class BackupService {
   }
 
   /**
-   * Compares up to `verifySample` regular files picked at random from the snapshot with their
-   * sources, by SHA-256. A file that changed at the source since the copy counts as a mismatch
-   * only if its mtime and size still match the copy's (else it simply changed meanwhile).
+   * Compares the sample the meter drew (regular files picked at random from the whole snapshot,
+   * each equally likely) with their sources, byte for byte. A file that changed at the source since
+   * the copy counts as a mismatch only if its mtime and size still match the copy's (else it simply
+   * changed meanwhile). Paths are bytes: a name that is not UTF-8 is compared too.
    */
   private async verifySample(
     job: BackupJob,
     dataDir: string,
+    sample: readonly Buffer[],
     signal: AbortSignal,
   ): Promise<{ checked: number; mismatched: string[] }> {
-    if (job.verifySample <= 0) return { checked: 0, mismatched: [] };
-    // Reservoir sampling: every file of the snapshot has the same chance, in constant memory.
-    const k = job.verifySample;
-    const sample: string[] = [];
-    let seen = 0;
-    const walk = async (dir: string, rel: string, depth: number) => {
-      if (depth > 64) return;
-      for (const d of await readdir(dir, { withFileTypes: true })) {
-        signal.throwIfAborted();
-        const r = rel ? `${rel}/${d.name}` : d.name;
-        if (d.isDirectory()) await walk(path.join(dir, d.name), r, depth + 1);
-        else if (d.isFile()) {
-          seen += 1;
-          if (sample.length < k) sample.push(r);
-          else {
-            const j = randomInt(seen);
-            if (j < k) sample[j] = r;
-          }
-        }
-      }
-    };
-    await walk(dataDir, '', 0);
-    const picked = new Set(sample);
-    const mismatched: string[] = [];
-    for (const rel of picked) {
-      // Only folders on the box can be read back here.
-      const src = localSources(job).find(
-        (s) => rel === snapshotSubdir(s.path) || rel.startsWith(snapshotSubdir(s.path) + '/'),
-      );
-      if (!src) continue;
-      const sourceFile = path.join(src.path, rel.slice(snapshotSubdir(src.path).length + 1));
-      const copy = path.join(dataDir, rel);
+    if (job.verifySample <= 0 || sample.length === 0) return { checked: 0, mismatched: [] };
+    const dataPrefix = Buffer.from(dataDir.replace(/\/?$/, '/'));
+    // Only folders on the box can be read back here.
+    const locals = localSources(job).map((s) => ({
+      path: Buffer.from(s.path.replace(/\/?$/, '/')),
+      sub: Buffer.from(snapshotSubdir(s.path) + '/'),
+    }));
+    const differs = new Array<boolean>(sample.length).fill(false);
+    const check = async (i: number) => {
+      const rel = sample[i]!;
+      const src = locals.find((s) => rel.length > s.sub.length && startsWith(rel, s.sub));
+      if (!src) return;
+      const sourceFile = Buffer.concat([src.path, rel.subarray(src.sub.length)]);
+      const copy = Buffer.concat([dataPrefix, rel]);
       try {
         const [a, b] = await Promise.all([lstat(sourceFile), lstat(copy)]);
+        if (!a.isFile() || !b.isFile()) return;
         if (a.size !== b.size || Math.floor(a.mtimeMs / 1000) !== Math.floor(b.mtimeMs / 1000))
-          continue;
-        if ((await sha256(sourceFile)) !== (await sha256(copy))) mismatched.push(rel);
+          return;
+        differs[i] = !(await sameContent(sourceFile, copy));
       } catch {
         // Removed at the source since the copy: nothing to compare.
       }
-    }
-    return { checked: picked.size, mismatched };
+    };
+    // A few files at a time: the reads come from the page cache, and two cores read faster than one.
+    let next = 0;
+    const worker = async () => {
+      while (next < sample.length) {
+        signal.throwIfAborted();
+        await check(next++);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, sample.length) }, worker));
+    const mismatched = sample.filter((_, i) => differs[i]).map((rel) => rel.toString('utf8'));
+    return { checked: sample.length, mismatched };
   }
 
   private async applyRetention(
@@ -1050,7 +1081,7 @@ export class BackupService {
       if (!job.enabled || !job.schedule || !job.nextRunAt) continue;
       if (Date.parse(job.nextRunAt) > now || this.running.has(job.id)) continue;
       if (this.deps.allowedNow && !(await this.deps.allowedNow(job.id))) continue;
-      const next = this.nextRunAt(job.schedule);
+      const next = await this.nextRunAt(job.schedule);
       await store.write([store.backups.jobOp({ ...job, ...(next ? { nextRunAt: next } : {}) })]);
       const late = now - Date.parse(job.nextRunAt) > HOUR;
       await this.runNow(job.id, undefined, late ? 'catch-up' : 'schedule').catch(() => undefined);
@@ -1326,6 +1357,46 @@ export function describeSource(s: RunSource): string {
   if (s.kind === 'local') return s.path;
   if (s.kind === 'ssh') return `${s.user}@${s.host}${s.port !== 22 ? `:${s.port}` : ''}:${s.path}`;
   return `rsync://${s.user ? `${s.user}@` : ''}${s.host}${s.port !== 873 ? `:${s.port}` : ''}/${s.module}/${s.path}`;
+}
+
+function startsWith(buf: Buffer, prefix: Buffer): boolean {
+  return buf.length >= prefix.length && prefix.compare(buf, 0, prefix.length) === 0;
+}
+
+/**
+ * Whether two files hold the same bytes, read side by side in 256 KiB blocks: comparing the bytes
+ * is a stronger check than comparing two digests, and costs no hashing.
+ */
+async function sameContent(a: Buffer, b: Buffer): Promise<boolean> {
+  const fa = await open(a, 'r');
+  try {
+    const fb = await open(b, 'r');
+    try {
+      const size = 256 * 1024;
+      const ba = Buffer.allocUnsafe(size);
+      const bb = Buffer.allocUnsafe(size);
+      for (;;) {
+        const [na, nb] = await Promise.all([readFull(fa, ba), readFull(fb, bb)]);
+        if (na !== nb || ba.compare(bb, 0, nb, 0, na) !== 0) return false;
+        if (na < size) return true;
+      }
+    } finally {
+      await fb.close();
+    }
+  } finally {
+    await fa.close();
+  }
+}
+
+/** Fills `buf` from the current position; less only at the end of the file. */
+async function readFull(fh: FileHandle, buf: Buffer): Promise<number> {
+  let n = 0;
+  while (n < buf.length) {
+    const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
+    if (bytesRead === 0) break;
+    n += bytesRead;
+  }
+  return n;
 }
 
 async function sha256(file: string): Promise<string> {

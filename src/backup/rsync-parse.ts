@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { AppError, badRequest } from '../core/errors.js';
+import { LineSplitter } from '../lib/lines.js';
 
 /**
  * Pure half of the rsync adapter: building the argument vector from validated options, and
@@ -546,7 +547,126 @@ export function parseStats(text: string): RsyncStats | null {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Incremental stdout reader
+// Reading stdout as it arrives
+//
+// A run of 100,000 files prints 100,000 item lines and as many progress lines (12 MB). They are
+// told apart by their first bytes, without decoding or a regular expression per line: a reader
+// decodes only the lines it keeps (the progress line it shows, the names it measures, the last
+// lines for the log).
+
+const SPACE = 0x20;
+const byteSet = (chars: string): Uint8Array => {
+  const set = new Uint8Array(256);
+  for (let i = 0; i < chars.length; i++) set[chars.charCodeAt(i)] = 1;
+  return set;
+};
+const DIGIT = byteSet('0123456789');
+const ITEM_CHANGE = byteSet('<>ch.');
+const ITEM_TYPE = byteSet('fdLDS');
+const ITEM_FLAG = byteSet('.+? abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ');
+/** What `String.prototype.trim` removes, as far as rsync (LC_ALL=C, ASCII) can print it. */
+const BLANK = byteSet(' \t\n\v\f\r');
+const DELETING = Buffer.from('*deleting ', 'latin1');
+const XFR = Buffer.from('(xfr#', 'latin1');
+
+/**
+ * Where the `--info=progress2` part at the start of `buf[start, end)` ends, or -1 when the line
+ * does not start with one: bytes, percent, rate and time (`  1,234,567  12%  1.23MB/s  0:00:01`),
+ * plus ` (xfr#N, to-chk=A/B)` when a file has just been finished. Whatever follows it was glued
+ * on by rsync (an item line, with no separator).
+ */
+export function progressEnd(buf: Uint8Array, start: number, end: number): number {
+  let i = start;
+  while (i < end && buf[i] === SPACE) i++;
+  if (i < end && buf[i] === 0x2d) i++;
+  let t = i;
+  while (i < end && (DIGIT[buf[i]!] === 1 || buf[i] === 0x2c)) i++;
+  if (i === t || i >= end || buf[i] !== SPACE) return -1;
+  while (i < end && buf[i] === SPACE) i++;
+  if (i < end && buf[i] === 0x2d) i++;
+  t = i;
+  while (i < end && DIGIT[buf[i]!] === 1) i++;
+  if (i === t || i + 1 >= end || buf[i] !== 0x25 || buf[i + 1] !== SPACE) return -1;
+  i++;
+  while (i < end && buf[i] === SPACE) i++;
+  t = i;
+  while (i < end && buf[i] !== SPACE) i++;
+  if (i === t || i >= end) return -1;
+  while (i < end && buf[i] === SPACE) i++;
+  // h:mm:ss, or ??:??:?? when rsync cannot tell
+  t = i;
+  let colons = 0;
+  for (; i < end; i++) {
+    const b = buf[i]!;
+    if (b === 0x3a) colons++;
+    else if (DIGIT[b] !== 1 && b !== 0x3f) break;
+  }
+  if (colons !== 2 || i - t < 7) return -1;
+  let j = i;
+  while (j < end && buf[j] === SPACE) j++;
+  if (end - j > XFR.length && XFR.compare(buf, j, j + XFR.length) === 0) {
+    for (let k = j + XFR.length; k < end; k++) if (buf[k] === 0x29) return k + 1;
+  }
+  return i;
+}
+
+/** True when `buf[start, end)` is an itemized line (`%i %n`) or a `*deleting` line. */
+export function isItemAt(buf: Uint8Array, start: number, end: number): boolean {
+  if (end - start < 13) return false;
+  if (buf[start] === 0x2a) {
+    if (DELETING.compare(buf, start, start + DELETING.length) !== 0) return false;
+    for (let i = start + DELETING.length; i < end; i++) if (buf[i] !== SPACE) return true;
+    return false;
+  }
+  if (ITEM_CHANGE[buf[start]!] !== 1 || ITEM_TYPE[buf[start + 1]!] !== 1) return false;
+  if (buf[start + 11] !== SPACE) return false;
+  for (let i = start + 2; i < start + 11; i++) if (ITEM_FLAG[buf[i]!] !== 1) return false;
+  return true;
+}
+
+/** Where the name of an item line found by `isItemAt` starts. */
+export function itemNameStart(buf: Uint8Array, start: number, end: number): number {
+  if (buf[start] !== 0x2a) return start + 12;
+  let i = start + DELETING.length;
+  while (i < end && buf[i] === SPACE) i++;
+  return i;
+}
+
+/** The three kinds of stdout line; each gets the bytes, valid only during the call. */
+export interface RsyncLineSink {
+  progress(buf: Buffer, start: number, end: number): void;
+  item(buf: Buffer, start: number, end: number): void;
+  /** Statistics, "created directory ...", and anything else that is not blank. */
+  other(buf: Buffer, start: number, end: number): void;
+}
+
+/** Sorts one line of stdout (split at `\n` and `\r`) into `sink`; a glued item is split off. */
+export function readRsyncLine(buf: Buffer, start: number, end: number, sink: RsyncLineSink): void {
+  let s = start;
+  const p = progressEnd(buf, s, end);
+  if (p >= 0) {
+    sink.progress(buf, s, p);
+    s = p;
+  }
+  let k = s;
+  while (k < end && BLANK[buf[k]!] === 1) k++;
+  if (k >= end) return;
+  // After a progress line only the glued line counts, without the blanks before it.
+  if (p >= 0) s = k;
+  if (isItemAt(buf, s, end)) sink.item(buf, s, end);
+  else sink.other(buf, s, end);
+}
+
+/** `readRsyncLine`'s separators, for `LineSplitter` / `runProgram`'s line mode. */
+export const RSYNC_LINE_SEPARATORS: readonly number[] = [0x0a, 0x0d];
+
+/**
+ * A progress line at the very end of a chunk, not yet ended by the `\r` of the next one: when it
+ * already carries the `(xfr#…)` part it is complete and can be shown now.
+ */
+export function isCompleteProgress(buf: Uint8Array, start: number, end: number): boolean {
+  return end > start && buf[end - 1] === 0x29 && progressEnd(buf, start, end) === end;
+}
 
 export interface RsyncStreamHandlers {
   onProgress?: (p: RsyncProgress) => void;
@@ -555,71 +675,54 @@ export interface RsyncStreamHandlers {
   onLine?: (line: string) => void;
 }
 
-const MAX_PENDING = 64 * 1024;
-
 /**
- * Splits rsync's stdout as it arrives. Progress lines are separated by `\r`, other lines by `\n`,
- * and a progress line can be followed by an item line with no separator at all, so a line is
- * taken apart at the end of a progress match. A progress line that is complete (it ends with the
- * `(xfr#…)` part) is reported at once rather than when the next `\r` comes.
+ * Reads rsync's stdout chunk by chunk into parsed objects: progress lines are separated by `\r`,
+ * other lines by `\n`, and an item line can be glued to the end of a progress line. For tests and
+ * small outputs; runRsync reads the bytes with `readRsyncLine` and parses only what it keeps.
  */
 export class RsyncStdoutReader {
-  private pending = '';
-  private statsLines: string[] = [];
+  private readonly statsLines: string[] = [];
+  private readonly lines: LineSplitter;
 
-  constructor(private readonly handlers: RsyncStreamHandlers) {}
+  constructor(handlers: RsyncStreamHandlers) {
+    const progress = (buf: Buffer, start: number, end: number) => {
+      const p = handlers.onProgress && parseProgress2(buf.toString('latin1', start, end));
+      if (p) handlers.onProgress?.(p);
+    };
+    const sink: RsyncLineSink = {
+      progress,
+      item: (buf, start, end) => {
+        const line = buf.toString('utf8', start, end);
+        const item = parseItemLine(line);
+        if (item) handlers.onItem?.(item, line);
+      },
+      other: (buf, start, end) => {
+        const line = buf.toString('utf8', start, end);
+        if (this.statsLines.length < 64 && isStatsLine(line)) this.statsLines.push(line);
+        handlers.onLine?.(line);
+      },
+    };
+    this.lines = new LineSplitter({
+      separators: RSYNC_LINE_SEPARATORS,
+      onLine: (buf, start, end) => readRsyncLine(buf, start, end, sink),
+      onPartial: (buf, start, end) => {
+        if (isCompleteProgress(buf, start, end)) progress(buf, start, end);
+      },
+    });
+  }
 
-  feed(chunk: string): void {
-    let buf = this.pending + chunk;
-    let start = 0;
-    for (let i = 0; i < buf.length; i++) {
-      const c = buf.charCodeAt(i);
-      if (c === 10 || c === 13) {
-        this.segment(buf.slice(start, i));
-        start = i + 1;
-      }
-    }
-    buf = buf.slice(start);
-    // A complete progress line with nothing after it yet: report it now.
-    const m = buf.length > 0 ? matchProgress(buf) : undefined;
-    if (m && m.length === buf.length && buf.endsWith(')')) {
-      this.handlers.onProgress?.(m.progress);
-      buf = '';
-    }
-    if (buf.length > MAX_PENDING) {
-      this.segment(buf.slice(0, MAX_PENDING));
-      buf = '';
-    }
-    this.pending = buf;
+  feed(chunk: string | Buffer): void {
+    this.lines.feed(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
   }
 
   /** Flushes the last unterminated piece. */
   end(): void {
-    const rest = this.pending;
-    this.pending = '';
-    if (rest.length > 0) this.segment(rest);
+    this.lines.end();
   }
 
   /** The `--stats` lines seen so far, for `parseStats`. */
   statsText(): string {
     return this.statsLines.join('\n');
-  }
-
-  private segment(seg: string): void {
-    let s = seg;
-    const m = matchProgress(s);
-    if (m) {
-      this.handlers.onProgress?.(m.progress);
-      s = s.slice(m.length).trimStart();
-    }
-    if (s.trim().length === 0) return;
-    const item = parseItemLine(s);
-    if (item) {
-      this.handlers.onItem?.(item, s);
-      return;
-    }
-    if (isStatsLine(s) && this.statsLines.length < 64) this.statsLines.push(s);
-    this.handlers.onLine?.(s);
   }
 }
 

@@ -1,11 +1,17 @@
 import { AppError, isAppError } from '../core/errors.js';
 import { runProgram } from '../lib/spawn.js';
 import {
-  RsyncStdoutReader,
+  RSYNC_LINE_SEPARATORS,
   classifyExit,
+  isCompleteProgress,
+  isStatsLine,
   parseErrorLine,
+  parseItemLine,
+  parseProgress2,
   parseStats,
+  readRsyncLine,
   type RsyncItem,
+  type RsyncLineSink,
   type RsyncProgress,
   type RsyncStats,
 } from './rsync-parse.js';
@@ -39,12 +45,16 @@ export interface RunRsyncOptions {
   progressIntervalMs?: number;
   /** Each created or changed item, as rsync itemized it. */
   onFile?: (item: RsyncItem) => void;
+  /**
+   * Each itemized line as bytes, `line[start, end)`, valid only during the call: the 11-character
+   * change summary, a space, the `\#ooo`-escaped name (see `itemNameStart`). For callers that keep
+   * little of a run of many files: no string or object is made per line.
+   */
+  onItemLine?: (line: Buffer, start: number, end: number) => void;
   /** Length of `RsyncResult.log`; default 200. */
   maxLogLines?: number;
   /** How many file names `warnings.files` keeps; default 1000. */
   maxWarningFiles?: number;
-  /** rsync's stdout is retained by runProgram; beyond this the run is stopped. Default 256 MiB. */
-  maxStdoutBytes?: number;
 }
 
 export interface RsyncWarnings {
@@ -88,17 +98,59 @@ export class RsyncRunError extends AppError {
 const MAX_MESSAGES = 200;
 const STDERR_TAIL_LINES = 100;
 
-/** Bounded ring of lines. */
+const MAX_LINE_CHARS = 2000;
+
+/**
+ * The last `max` lines. A line from stdout is copied into a preallocated slot as bytes and
+ * decoded only if it is still there at the end: on a run of 100,000 files nearly every item line
+ * is pushed out again, and would otherwise have cost a string each.
+ */
 class Tail {
-  private readonly lines: string[] = [];
+  private readonly texts: Array<string | undefined> = [];
+  private readonly slots: Buffer[] = [];
+  private readonly lengths: number[] = [];
+  private next = 0;
+  private size = 0;
   constructor(private readonly max: number) {}
+
   push(line: string): void {
-    if (this.max <= 0) return;
-    this.lines.push(line.length > 2000 ? `${line.slice(0, 2000)}…` : line);
-    if (this.lines.length > this.max) this.lines.shift();
+    const i = this.advance();
+    if (i < 0) return;
+    this.texts[i] = line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line;
   }
+
+  pushBytes(buf: Buffer, start: number, end: number): void {
+    const i = this.advance();
+    if (i < 0) return;
+    this.texts[i] = undefined;
+    const slot = (this.slots[i] ??= Buffer.allocUnsafe(MAX_LINE_CHARS));
+    // The length beyond the slot is remembered so that a cut line gets its "…".
+    this.lengths[i] = end - start;
+    buf.copy(slot, 0, start, Math.min(end, start + MAX_LINE_CHARS));
+  }
+
   all(): string[] {
-    return [...this.lines];
+    const out: string[] = [];
+    for (let k = 0; k < this.size; k++) {
+      const i = (this.next - this.size + k + this.max) % this.max;
+      const text = this.texts[i];
+      if (text !== undefined) {
+        out.push(text);
+        continue;
+      }
+      const n = this.lengths[i]!;
+      const line = this.slots[i]!.toString('utf8', 0, Math.min(n, MAX_LINE_CHARS));
+      out.push(n > MAX_LINE_CHARS ? `${line}…` : line);
+    }
+    return out;
+  }
+
+  private advance(): number {
+    if (this.max <= 0) return -1;
+    const i = this.next;
+    this.next = (this.next + 1) % this.max;
+    if (this.size < this.max) this.size++;
+    return i;
   }
 }
 
@@ -179,27 +231,45 @@ export async function runRsync(opts: RunRsyncOptions): Promise<RsyncResult> {
 
   const interval = opts.progressIntervalMs ?? 200;
   let lastProgressAt = 0;
-  let heldProgress: RsyncProgress | undefined;
-  const emitProgress = (p: RsyncProgress) => {
+  // The newest progress line not shown yet, as bytes: parsed only when it is shown.
+  let held: Buffer | undefined;
+  let heldStart = 0;
+  let heldEnd = 0;
+  const showProgress = (buf: Buffer, start: number, end: number) => {
+    const p = parseProgress2(buf.toString('latin1', start, end));
+    if (p) guard(() => opts.onProgress?.(p));
+  };
+  const onProgressLine = (buf: Buffer, start: number, end: number) => {
+    if (!opts.onProgress) return;
     const now = Date.now();
     if (now - lastProgressAt >= interval) {
       lastProgressAt = now;
-      heldProgress = undefined;
-      guard(() => opts.onProgress?.(p));
+      held = undefined;
+      showProgress(buf, start, end);
     } else {
-      heldProgress = p;
+      held = buf;
+      heldStart = start;
+      heldEnd = end;
     }
   };
-
-  const stdout = new RsyncStdoutReader({
-    onProgress: opts.onProgress ? emitProgress : undefined,
-    onItem: (item, line) => {
+  const statsLines: string[] = [];
+  const sink: RsyncLineSink = {
+    progress: onProgressLine,
+    item: (buf, start, end) => {
       items++;
-      log.push(line);
-      if (opts.onFile) guard(() => opts.onFile?.(item));
+      log.pushBytes(buf, start, end);
+      if (opts.onItemLine) guard(() => opts.onItemLine?.(buf, start, end));
+      if (opts.onFile) {
+        const item = parseItemLine(buf.toString('utf8', start, end));
+        if (item) guard(() => opts.onFile?.(item));
+      }
     },
-    onLine: (line) => log.push(line),
-  });
+    other: (buf, start, end) => {
+      const line = buf.toString('utf8', start, end);
+      log.push(line);
+      if (statsLines.length < 64 && isStatsLine(line)) statsLines.push(line);
+    },
+  };
   const stderr = lineSplitter((raw) => {
     const e = parseErrorLine(raw);
     if (!e) return;
@@ -221,9 +291,14 @@ export async function runRsync(opts: RunRsyncOptions): Promise<RsyncResult> {
       result = await runProgram(opts.rsyncPath ?? 'rsync', opts.args, {
         timeoutMs,
         signal: inner.signal,
-        maxStdoutBytes: opts.maxStdoutBytes ?? 256 * 1024 * 1024,
         env: rsyncEnvironment(opts.env),
-        onStdout: (chunk) => stdout.feed(chunk),
+        stdoutLines: {
+          separators: RSYNC_LINE_SEPARATORS,
+          onLine: (buf, start, end) => readRsyncLine(buf, start, end, sink),
+          onPartial: (buf, start, end) => {
+            if (isCompleteProgress(buf, start, end)) onProgressLine(buf, start, end);
+          },
+        },
         onStderr: (chunk) => stderr.feed(chunk),
       });
     } catch (err) {
@@ -237,19 +312,15 @@ export async function runRsync(opts: RunRsyncOptions): Promise<RsyncResult> {
       }
       throw err;
     }
-    stdout.end();
     stderr.end();
-    if (heldProgress && opts.onProgress) {
-      const last = heldProgress;
-      guard(() => opts.onProgress?.(last));
-    }
+    if (held) showProgress(held, heldStart, heldEnd);
     if (callbackError !== undefined) throw callbackError;
 
     const verdict = classifyExit(result.code, stderrTail.all().join('\n'), result.signal);
     if (verdict.status === 'failed') throw new RsyncRunError(verdict.error, result.code, log.all());
     const out: RsyncResult = {
       exitCode: result.code ?? -1,
-      stats: parseStats(stdout.statsText()),
+      stats: parseStats(statsLines.join('\n')),
       durationMs: Date.now() - started,
       items,
       log: log.all(),

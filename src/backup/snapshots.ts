@@ -48,9 +48,18 @@ const statsSchema = z.object({
   /** From rsync's statistics: files it had to copy (not hard-linked from the previous run). */
   regularFilesTransferred: z.number().int().nonnegative(),
   bytesTransferred: z.number().nonnegative(),
-  /** Sum of the apparent sizes of the regular files. */
+  /**
+   * rsync's "Total file size", summed over the sources: the apparent sizes of the regular files
+   * plus the length of each symlink's target (snapshots made before this was taken from rsync
+   * hold the regular files alone; the difference is a few bytes per symlink).
+   */
   totalSize: z.number().nonnegative(),
-  /** What this snapshot added to the disk; see `measureSnapshot`. */
+  /**
+   * What this snapshot added to the disk: st_blocks × 512 of every directory and of every entry
+   * rsync created or changed (its itemized output), each inode once, without an inode that is
+   * still the previous snapshot's (see snapshot-meter.ts; `measureSnapshot` finds the same by
+   * walking everything).
+   */
   bytesOnDisk: z.number().nonnegative(),
 });
 
@@ -606,7 +615,8 @@ export interface SnapshotMeasure {
 
 /**
  * Walks a snapshot's data directory (never following symlinks) and counts what it holds and what
- * it costs on disk. Allocated sizes are st_blocks × 512, each inode counted once.
+ * it costs on disk. A backup run does not walk (SnapshotMeter derives its figures from rsync's
+ * itemized output); this is the independent check of those figures, for tests and benchmarks. Allocated sizes are st_blocks × 512, each inode counted once.
  *
  * `bytesOnDisk` is "the blocks this snapshot has to itself", in one of two senses:
  * - with `previousDir`: the new blocks this run added. Every inode counts except those that are the

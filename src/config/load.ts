@@ -10,7 +10,21 @@ export const ENV_OVERRIDES = {
   CARETAKER_HOST: { key: 'host', type: 'string' },
   CARETAKER_PORT: { key: 'port', type: 'int' },
   CARETAKER_LOG_LEVEL: { key: 'logLevel', type: 'string' },
+  CARETAKER_TLS: { key: 'tls.enabled', type: 'bool' },
+  CARETAKER_HTTP_PORT: { key: 'tls.httpPort', type: 'int' },
 } as const;
+
+/** Sets `a.b` in a plain object, creating the section (a file's own section is kept). */
+function setPath(raw: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let at = raw;
+  for (const part of parts.slice(0, -1)) {
+    const next = at[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) at[part] = {};
+    at = at[part] as Record<string, unknown>;
+  }
+  at[parts[parts.length - 1]!] = value;
+}
 
 export class ConfigError extends AppError {
   readonly problems: string[];
@@ -64,9 +78,15 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
         problems.push(`${name}: must be a whole number, got "${value}"`);
         continue;
       }
-      raw[key] = Number(value);
+      setPath(raw, key, Number(value));
+    } else if (type === 'bool') {
+      if (!/^(?:true|false|1|0|yes|no|on|off)$/i.test(value)) {
+        problems.push(`${name}: must be true or false, got "${value}"`);
+        continue;
+      }
+      setPath(raw, key, /^(?:true|1|yes|on)$/i.test(value));
     } else {
-      raw[key] = value;
+      setPath(raw, key, value);
     }
   }
   const result = configSchema.safeParse(raw);

@@ -33,7 +33,10 @@ import {
 } from './api/incidents.js';
 import { inspectionsApi } from './api/inspections.js';
 import { backupsApi } from './api/backups.js';
+import { siteApi } from './api/site.js';
+import { changesApi } from './api/changes.js';
 import { checksApi } from './api/checks.js';
+import { prometheusEndpoint } from './api/prometheus.js';
 import { authPages } from './ui/auth-pages.js';
 import { mainPages } from './ui/pages.js';
 import { settingsPages } from './ui/settings-pages.js';
@@ -46,6 +49,9 @@ import { monitoringPages } from './ui/monitoring-pages.js';
 import { notifyPages, maintenancePages, trapsPages } from './ui/notify-pages.js';
 import { incidentsPages } from './ui/incidents-pages.js';
 import { backupsPages } from './ui/backups-pages.js';
+import { openapiApi } from './api/openapi.js';
+import { apiReferencePages } from './ui/api-reference-pages.js';
+import { apiDocumentation } from './openapi/document.js';
 
 export const STATIC_ROOT = path.resolve(
   import.meta.dirname,
@@ -87,7 +93,9 @@ export async function buildApp(deps: AppDeps): Promise<Hono<AppEnv>> {
 
   app.route('/static', await staticRoutes(STATIC_ROOT));
 
-  app.use(authenticate(deps));
+  // GET /metrics, and the bad-credentials throttle it shares with authenticate (429 past the limit).
+  const prometheus = prometheusEndpoint(deps);
+  app.use(authenticate(deps, prometheus.badAuth));
   app.use(csrf());
 
   // ---- JSON API --------------------------------------------------------------------------
@@ -96,6 +104,9 @@ export async function buildApp(deps: AppDeps): Promise<Hono<AppEnv>> {
   api.route('/setup', setupApi(deps)); // public until the first admin exists
   api.route('/session', sessionApi(deps)); // login public; logout needs a session
   api.use(requireAuth());
+  // Built on first request from the operation registry (src/http/openapi), then kept.
+  const apiDocs = apiDocumentation(deps.version);
+  api.route('/openapi.json', openapiApi(apiDocs)); // this API's OpenAPI 3.1 document: any role
   api.route('/me', meApi(deps)); // any role
   api.route('/users', usersApi(deps)); // admin
   api.route('/tokens', tokensApi(deps)); // admin
@@ -121,13 +132,18 @@ export async function buildApp(deps: AppDeps): Promise<Hono<AppEnv>> {
   api.route('/traps', trapsApi(deps)); // received traps and receiver counters: any role
   api.route('/devices', parentsApi(deps)); // /devices/:id/parent: view any role; override: operator
   api.route('/backup', backupsApi(deps)); // view: any role; targets, jobs: admin; run, restore, download: operator
+  api.route('/site', siteApi(deps)); // the site summary HQ polls (ETag/304): any role
+  api.route('/changes', changesApi(deps)); // the change feed HQ catches up from: any role, read-only
   app.route('/api/v1', api);
+  // Prometheus text format: any token scope or a session, or basic auth; 404 when turned off.
+  app.route('/metrics', prometheus.routes);
 
   // ---- UI --------------------------------------------------------------------------------
   app.route('/', authPages(deps)); // /login, /logout, /setup
   const ui = new Hono<AppEnv>();
   ui.use(requireAuth());
   ui.route('/settings', settingsPages(deps));
+  ui.route('/settings/api', apiReferencePages(deps, apiDocs)); // API reference: any role
   ui.route('/settings', discoverySettingsPages(deps)); // discovery: view any, change admin; credentials: admin
   ui.route('/settings/notifications', notifyPages(deps)); // view any; change admin; send test: operator
   ui.route('/settings/maintenance', maintenancePages(deps)); // view any; change: operator; delete: admin

@@ -27,6 +27,9 @@ import type { ParentService } from '../incidents/parent-service.js';
 import type { TrapService } from '../incidents/trap-service.js';
 import type { MaintenanceService } from '../incidents/maintenance-service.js';
 import type { BackupService } from '../backup/backup-service.js';
+import type { SiteSummaryService } from '../hq/site-summary.js';
+import type { ChangeFeedService } from '../hq/change-feed.js';
+import type { TlsMaterial } from './tls.js';
 
 /** What the HTTP layer may call: services, never `level` directly. */
 export interface AppDeps {
@@ -57,6 +60,10 @@ export interface AppDeps {
   traps: TrapService;
   maintenance: MaintenanceService;
   backups: BackupService;
+  siteSummary: SiteSummaryService;
+  changeFeed: ChangeFeedService;
+  /** The certificate served when HTTPS is on (set once the server listens). */
+  tls?: TlsMaterial;
   version: string;
   startedAt: number;
 }

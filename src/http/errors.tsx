@@ -74,7 +74,10 @@ export function errorHandler(logger: Logger, siteName: () => string) {
     const status = e.status as ContentfulStatusCode;
     const retryAfter = (e.cause as { retryAfterS?: number } | undefined)?.retryAfterS;
     if (retryAfter) c.header('Retry-After', String(retryAfter));
-    if (e.code === 'UNAUTHENTICATED' || e.code === 'INVALID_TOKEN')
+    // GET /metrics also takes basic credentials (Prometheus): its challenge says so.
+    if (e.status === 401 && c.req.path === '/metrics')
+      c.header('WWW-Authenticate', 'Basic realm="caretaker"');
+    else if (e.code === 'UNAUTHENTICATED' || e.code === 'INVALID_TOKEN')
       c.header('WWW-Authenticate', 'Bearer realm="caretaker"');
     if (isApi(c)) {
       return c.json(

@@ -16,7 +16,7 @@ import { Mutex } from '../lib/mutex.js';
 import { maintenanceWindowSchema } from './maintenance-schema.js';
 import { activeOccurrence, describeSchedule, nextOccurrence } from './maintenance-schedule.js';
 
-const backupJobIds = z.array(z.string().min(1).max(64)).max(50).default([]);
+export const backupJobIds = z.array(z.string().min(1).max(64)).max(50).default([]);
 
 export interface MaintenanceView extends MaintenanceWindow {
   description: string;

@@ -102,9 +102,24 @@ export class Scheduler<D> {
     this.scheduled.set(job.name, handle);
   }
 
-  /** The next time a cron expression fires after now (for schedules kept outside the table). */
-  static nextRun(cron: string): Date | undefined {
-    const probe = schedule.scheduleJob(cron, () => undefined);
+  /**
+   * The next time a cron expression fires after now (for schedules kept outside the table), or
+   * after `after` when that is later. With `tz` (an IANA zone) the expression is read in that zone's
+   * wall-clock time, else in the process's. Across daylight-saving changes (cron-parser's rules): a
+   * time the clock skips fires an hour later, at the same minute past the next hour (02:30 on the
+   * spring-forward day in Europe/Berlin fires at 03:30); a time the clock shows twice fires once,
+   * at the first; an hourly expression still fires every real hour.
+   */
+  static nextRun(cron: string, opts: { tz?: string; after?: Date } = {}): Date | undefined {
+    const spec =
+      opts.tz !== undefined || opts.after !== undefined
+        ? {
+            rule: cron,
+            ...(opts.tz !== undefined ? { tz: opts.tz } : {}),
+            ...(opts.after !== undefined ? { start: opts.after } : {}),
+          }
+        : cron;
+    const probe = schedule.scheduleJob(spec, () => undefined);
     if (!probe) return undefined;
     const next = probe.nextInvocation() as Date | null;
     probe.cancel();

@@ -8,6 +8,7 @@ import type { IncidentService } from '../incidents/incident-service.js';
 import type { NotificationService } from '../incidents/notification-service.js';
 import type { TrapService } from '../incidents/trap-service.js';
 import type { BackupService } from '../backup/backup-service.js';
+import type { ChangeFeedService } from '../hq/change-feed.js';
 import type { Config } from '../config/schema.js';
 import { everySeconds } from './every.js';
 
@@ -20,6 +21,7 @@ export type JobDeps = HousekeepingDeps & { scans: ScanService } & {
   notifications: NotificationService;
   traps: TrapService;
   backups: BackupService;
+  changeFeed: ChangeFeedService;
 };
 
 /** The table of every background job of the appliance. */
@@ -97,6 +99,16 @@ export function jobTable(
         const traps = await deps.traps.trim(signal);
         return `removed ${incidents} incident(s), ${deliveries} delivery record(s), ${traps} trap(s)`;
       },
+    },
+    {
+      name: 'change-feed-retention',
+      title: 'Change feed retention',
+      description:
+        'Removes changes older than the retention period (hq.changeRetentionDays) from the change feed HQ catches up from.',
+      schedule: '29 * * * *',
+      timeoutMs: 10 * 60_000,
+      keepRuns: 48,
+      run: (deps, signal) => deps.changeFeed.prune(signal),
     },
     {
       name: 'discovery',

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { AppError } from '../core/errors.js';
+import { LineSplitter, type LineOptions } from './lines.js';
+
+export type { LineOptions } from './lines.js';
 
 export interface RunResult {
   code: number | null;
@@ -11,12 +14,25 @@ export interface RunResult {
 export interface RunOptions {
   timeoutMs: number;
   signal?: AbortSignal | undefined;
-  /** stdout beyond this is an error (a runaway tool must not fill memory). */
+  /** stdout beyond this is an error (a runaway tool must not fill memory). Not in line mode. */
   maxStdoutBytes?: number;
   env?: NodeJS.ProcessEnv;
   /** Called with each chunk of stdout as it arrives (progress parsing). */
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
+  /**
+   * Line mode: stdout is handed over line by line as it arrives and not kept (`stdout` of the
+   * result is then '', `onStdout` is not called), so memory stays bounded however much a
+   * program prints.
+   */
+  stdoutLines?: LineOptions;
+}
+
+function callbackFailed(command: string, cause: unknown): AppError {
+  return new AppError('CALLBACK_FAILED', `Reading the output of ${command} failed.`, {
+    kind: 'permanent',
+    cause,
+  });
 }
 
 /**
@@ -76,7 +92,17 @@ export function runProgram(
         }),
       );
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const lines = opts.stdoutLines ? new LineSplitter(opts.stdoutLines) : undefined;
     child.stdout.on('data', (b: Buffer) => {
+      if (lines) {
+        if (failure) return;
+        try {
+          lines.feed(b);
+        } catch (e) {
+          stop(callbackFailed(command, e));
+        }
+        return;
+      }
       outBytes += b.length;
       if (outBytes > maxOut) {
         stop(
@@ -117,7 +143,15 @@ export function runProgram(
       if (killTimer) clearTimeout(killTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       if (failure) reject(failure);
-      else resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: err });
+      else {
+        try {
+          lines?.end();
+        } catch (e) {
+          reject(callbackFailed(command, e));
+          return;
+        }
+        resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: err });
+      }
     });
   });
 }

@@ -155,9 +155,20 @@ class LatestValues {
     const t = this.t[col];
     return !t ? undefined : { t, v: this.v[col]! };
   }
+  /** The value if it was written at `afterS` (seconds) or later, else NaN; allocates nothing. */
+  valueSince(col: number, afterS: number): number {
+    const t = this.t[col];
+    return t && t >= afterS ? this.v[col]! : Number.NaN;
+  }
 }
 
-const NO_LATEST = { get: (): undefined => undefined };
+/** The latest values of one device (see MetricsStore.latest). */
+export interface LatestReader {
+  get(col: number): { t: number; v: number } | undefined;
+  valueSince(col: number, afterS: number): number;
+}
+
+const NO_LATEST: LatestReader = { get: () => undefined, valueSince: () => Number.NaN };
 
 /** One column's value in a row, without decoding the rest of it. */
 function rowValue(buf: Uint8Array, col: number): number | undefined {
@@ -324,7 +335,7 @@ export class MetricsStore {
   }
 
   /** The latest value of each series of a device written since start ({t: seconds, v}). */
-  latest(deviceId: string): { get(col: number): { t: number; v: number } | undefined } {
+  latest(deviceId: string): LatestReader {
     return this.latestValues.get(deviceId) ?? NO_LATEST;
   }
 

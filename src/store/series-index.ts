@@ -67,6 +67,12 @@ export class DeviceSeries {
     return this.lookup[id]?.get(instance) ?? -1;
   }
 
+  /** Instance → column of one metric (read-only; undefined when the device has none). */
+  instancesOf(metric: string): ReadonlyMap<string, number> | undefined {
+    const id = this.pool.peekId(metric);
+    return id === undefined ? undefined : this.lookup[id];
+  }
+
   labelOf(c: number): string | undefined {
     return this.label[c];
   }

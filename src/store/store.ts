@@ -24,6 +24,8 @@ import { TrapsStore } from './traps.js';
 import { DeviceParentsStore } from './device-parents.js';
 import { NotificationsStore } from './notifications.js';
 import { BackupsStore } from './backups.js';
+import { ChangesStore } from './changes.js';
+import type { Clock } from '../core/time.js';
 import { randomId } from '../core/ids.js';
 
 /** The store: domain repositories over one LevelDB, and the one way to write atomically. */
@@ -51,6 +53,8 @@ export class Store {
   readonly deviceParents: DeviceParentsStore;
   readonly notifications: NotificationsStore;
   readonly backups: BackupsStore;
+  /** The change feed for HQ: filled by `write` from device, incident and backup-run writes. */
+  readonly changes: ChangesStore;
   readonly dataDir: string;
   migration: MigrationResult | undefined;
   private readonly db: Db;
@@ -81,6 +85,11 @@ export class Store {
     this.deviceParents = new DeviceParentsStore(db);
     this.notifications = new NotificationsStore(db);
     this.backups = new BackupsStore(db);
+    this.changes = new ChangesStore(db, [
+      [this.devices.byId, 'device'],
+      [this.incidents.sub, 'incident'],
+      [this.backups.runs, 'backupRun'],
+    ]);
   }
 
   /**
@@ -98,11 +107,14 @@ export class Store {
       entries.map(([key, value]) => ({ type: 'put' as const, key, value })) as never,
       { keyEncoding: 'buffer', valueEncoding: 'buffer' } as never,
     );
+    await this.changes.newEpochAfterImport();
   }
 
-  /** Applies all writes or none. */
+  /** Applies all writes or none; device, incident and backup-run writes add their changes. */
   async write(ops: BatchOp[]): Promise<void> {
-    await writeBatch(this.db, ops);
+    if (this.changes.watches(ops))
+      await this.changes.capture(ops, (all) => writeBatch(this.db, all));
+    else await writeBatch(this.db, ops);
   }
 
   get isOpen(): boolean {
@@ -115,11 +127,13 @@ export class Store {
 }
 
 /** Opens the store in the data directory and brings its schema up to date. */
-export async function openStore(dataDir: string): Promise<Store> {
+export async function openStore(dataDir: string, opts: { clock?: Clock } = {}): Promise<Store> {
   const db = await openDb(dataDir);
   try {
     const store = new Store(db, dataDir);
+    if (opts.clock) store.changes.now = () => opts.clock!.now();
     store.migration = await migrate(db);
+    await store.changes.ready();
     await store.metrics.load();
     if (!(await store.settings.boxId())) await store.write([store.settings.boxIdOp(randomId(9))]);
     return store;

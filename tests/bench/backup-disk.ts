@@ -1,11 +1,10 @@
 /**
  * Disk and process helpers for the backup benchmark: plain rsync runs (the baseline), `du` of a
  * snapshot beyond its predecessor (an independent measure of what an incremental costs on disk),
- * directory blocks, `sync` between timed runs, and a replica of the service's verification walk
- * for the phase timings. Children are spawned from argument arrays and stopped by PID (lib.ts).
+ * directory blocks and `sync` between timed runs. Children are spawned from argument arrays and
+ * stopped by PID (lib.ts).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -84,49 +83,20 @@ export function directoryBytes(root: string): { dirs: number; bytes: number } {
   return { dirs, bytes };
 }
 
-async function sha256(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
+/** CPU time so far: this process (all its threads) and its reaped children (rsync and its own). */
+export function cpuNow(): { self: number; children: number } {
+  const u = process.cpuUsage();
+  let children = NaN;
+  try {
+    // Fields after the command name: state is the first; cutime and cstime are the 14th and 15th.
+    const stat = readFileSync('/proc/self/stat', 'latin1');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    children = ((Number(f[13]) + Number(f[14])) * 1000) / CLOCK_TICKS;
+  } catch {
+    // not Linux: no children figure
+  }
+  return { self: (u.user + u.system) / 1000, children };
 }
 
-/**
- * What the service's sampled verification does, timed in two parts: the walk of the snapshot
- * (readdir with file types, stopping after 20,000 files as the service does) and hashing `sample`
- * files picked from it, source and copy. A replica for the phase table only: the figure that
- * counts is ours with verifySample 20 against ours with 0.
- */
-export async function timeVerification(
-  snapshotRoot: string,
-  sourceRoot: string,
-  sample: number,
-  rand: () => number,
-): Promise<{ walkMs: number; hashMs: number; walked: number; hashedBytes: number }> {
-  const t0 = performance.now();
-  const files: string[] = [];
-  const { readdir } = await import('node:fs/promises');
-  const walk = async (dir: string, rel: string, depth: number) => {
-    if (files.length >= 20_000 || depth > 40) return;
-    for (const d of await readdir(dir, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${d.name}` : d.name;
-      if (d.isDirectory()) await walk(path.join(dir, d.name), r, depth + 1);
-      else if (d.isFile()) files.push(r);
-    }
-  };
-  await walk(snapshotRoot, '', 0);
-  const t1 = performance.now();
-  const picked = new Set<string>();
-  while (picked.size < Math.min(sample, files.length))
-    picked.add(files[Math.floor(rand() * files.length)]!);
-  let hashedBytes = 0;
-  for (const rel of picked) {
-    const a = path.join(sourceRoot, rel);
-    const b = path.join(snapshotRoot, rel);
-    const [sa, sb] = [lstatSync(a), lstatSync(b)];
-    if (sa.size !== sb.size) continue;
-    await sha256(a);
-    await sha256(b);
-    hashedBytes += sa.size + sb.size;
-  }
-  return { walkMs: t1 - t0, hashMs: performance.now() - t1, walked: files.length, hashedBytes };
-}
+/** sysconf(_SC_CLK_TCK): 100 on every Linux the box runs. */
+const CLOCK_TICKS = 100;

@@ -10,7 +10,11 @@
  *    durationMs, and "end-to-end" is runNow() until the run is recorded finished;
  *  - ours (verify 0): the same with verification off, to show what verification costs;
  *  - adapter: `runRsync` (the service's rsync adapter, parsing progress and itemized output) alone;
- *  - plain: the rsync program, stdout drained.
+ *  - plain: the rsync program, stdout drained, into a directory of the bench's own;
+ *  - plain, our paths: the same, but its copies sit where a snapshot would (`<target>/caretaker/
+ *    <job>/<name>/data/<source path>`). rsync 3.5 opens every component of the --link-dest path
+ *    from `/` for each file it links (its defence against symlink races), so an incremental costs
+ *    more the deeper the previous snapshot lies; this shows what our layout costs rsync itself.
  * First all four make a full copy, then 1% of the files are rewritten (same size, new content, a
  * later mtime), then all four make an incremental copy with --link-dest to their own full one.
  * `sync` runs before each timed copy so that one copy's writeback does not land in the next one's
@@ -33,6 +37,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
 import { BackupService, snapshotSubdir } from '../../src/backup/backup-service.js';
 import { buildRsyncArgs, runRsync } from '../../src/backup/rsync.js';
+import { SnapshotMeter } from '../../src/backup/snapshot-meter.js';
 import {
   beginSnapshot,
   completeSnapshot,
@@ -51,14 +56,8 @@ import {
   withTempDir,
   type Summary,
 } from './lib.js';
-import { generateTree, mutateTree, prng, type Mutation, type Tree } from './backup-tree.js';
-import {
-  directoryBytes,
-  duBeyond,
-  plainRsync,
-  syncDisks,
-  timeVerification,
-} from './backup-disk.js';
+import { generateTree, mutateTree, type Mutation, type Tree } from './backup-tree.js';
+import { cpuNow, directoryBytes, duBeyond, plainRsync, syncDisks } from './backup-disk.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const ARTIFACT = path.join(ROOT, 'tests', 'artifacts', 'bench-backup.json');
@@ -70,8 +69,9 @@ const MiB = 1024 * 1024;
 /** After removing a tree's copies: ext4 allocates slowly for a while after mass deletes. */
 const SETTLE_MS = 40_000;
 
-type Contender = 'ours20' | 'ours0' | 'adapter' | 'plain';
-const CONTENDERS: readonly Contender[] = ['ours20', 'ours0', 'adapter', 'plain'];
+type Contender = 'ours20' | 'ours0' | 'adapter' | 'plain' | 'layout';
+type External = 'adapter' | 'plain' | 'layout';
+const CONTENDERS: readonly Contender[] = ['ours20', 'ours0', 'adapter', 'plain', 'layout'];
 
 function positiveNumber(raw: string | undefined, fallback: number, name: string): number {
   if (raw === undefined || raw === '') return fallback;
@@ -88,13 +88,20 @@ interface Timed {
   run?: BackupRun;
   /** Ours only: ms spent in each phase the run reported (progress polled every millisecond). */
   phases?: InRunPhases;
+  /**
+   * CPU ms during the copy: this process (ours: the service; plain: draining stdout; both: the
+   * bench's own polling) and the rsync processes. Far less disturbed by other work on the machine
+   * than wall time.
+   */
+  cpu?: { self: number; children: number };
 }
 
 /**
  * A run's phases as its live progress shows them: checking (runNow, the slot, probe, cleaning up
- * leftovers, finding the --link-dest, the new snapshot directory), copying (rsync), verifying
- * (sampled checksums), finishing (measureSnapshot, manifest and fsyncs, retention, the final
- * store write), until the service forgets the run.
+ * leftovers, finding the --link-dest, the new snapshot directory), copying (rsync, and the
+ * meter stat'ing itemized entries behind it), verifying (the meter's remaining stats and, after
+ * an incremental, its listing of the tree; comparing the sample), finishing (manifest and fsyncs,
+ * retention, the final store write), until the service forgets the run.
  */
 interface InRunPhases {
   checking: number;
@@ -109,6 +116,7 @@ interface Step {
   ours0: Timed;
   adapter: Timed;
   plain: Timed;
+  layout: Timed;
 }
 
 interface RunFigures {
@@ -137,7 +145,7 @@ async function buildService(dataDir: string): Promise<{ store: Store; svc: Backu
     store,
     clock: systemClock,
     logger: createLogger('silent'),
-    nextRun: (cron) => Scheduler.nextRun(cron),
+    nextRun: (cron, tz) => Scheduler.nextRun(cron, { tz }),
     validSchedule: (cron) => Scheduler.validSchedule(cron),
     timeZone: async () => 'UTC',
     maxConcurrent: 1,
@@ -195,6 +203,7 @@ function serviceArgs(source: string, dest: string, linkDest?: string): string[] 
 class Bench {
   private jobs: Partial<Record<'ours20' | 'ours0', string>> = {};
   private readonly allJobs: string[] = [];
+  private readonly layoutDirs: string[] = [];
   private fulls: Partial<Record<Contender, string>> = {};
   private round = '';
 
@@ -229,8 +238,21 @@ class Bench {
   }
 
   /** Where plain rsync and the adapter write in this round. */
-  externalDir(kind: 'adapter' | 'plain', step: 'full' | 'incr'): string {
+  externalDir(kind: External, step: 'full' | 'incr'): string {
+    if (kind === 'layout') {
+      // As deep as a snapshot: caretaker/<job>/<name>/data/<source path>.
+      return path.join(
+        this.layoutJobDir(),
+        step === 'full' ? '2000-01-01T000000Z' : '2000-01-02T000000Z',
+        'data',
+        snapshotSubdir(this.tree.root),
+      );
+    }
     return path.join(this.scratch, this.round, kind, step, 'data');
+  }
+
+  private layoutJobDir(): string {
+    return path.join(this.targetPath, 'caretaker', `plain-${this.round}`);
   }
 
   /** Every job, snapshot and copy of this tree (not timed). */
@@ -240,6 +262,7 @@ class Bench {
       await rm(path.join(this.targetPath, 'caretaker', id), { recursive: true, force: true });
     }
     await rm(this.scratch, { recursive: true, force: true });
+    for (const d of this.layoutDirs.splice(0)) await rm(d, { recursive: true, force: true });
     this.jobs = {};
     this.fulls = {};
   }
@@ -281,11 +304,13 @@ class Bench {
     return { ms: run.durationMs, wallMs, run, phases };
   }
 
-  private async external(kind: 'adapter' | 'plain', step: 'full' | 'incr'): Promise<Timed> {
+  private async external(kind: External, step: 'full' | 'incr'): Promise<Timed> {
     const dest = this.externalDir(kind, step);
+    if (kind === 'layout' && !this.layoutDirs.includes(this.layoutJobDir()))
+      this.layoutDirs.push(this.layoutJobDir());
     const args = serviceArgs(this.tree.root, dest, step === 'incr' ? this.fulls[kind] : undefined);
     let ms: number;
-    if (kind === 'plain') ms = await plainRsync(args, dest);
+    if (kind !== 'adapter') ms = await plainRsync(args, dest);
     else {
       await mkdir(dest, { recursive: true });
       const t0 = performance.now();
@@ -307,8 +332,12 @@ class Bench {
     const out: Partial<Step> = { order };
     for (const c of order) {
       await syncDisks();
-      out[c] =
+      const cpu0 = cpuNow();
+      const timed =
         c === 'ours20' || c === 'ours0' ? await this.ours(c, step) : await this.external(c, step);
+      const cpu1 = cpuNow();
+      timed.cpu = { self: cpu1.self - cpu0.self, children: cpu1.children - cpu0.children };
+      out[c] = timed;
     }
     return out as Step;
   }
@@ -320,14 +349,11 @@ class Bench {
 
 /** Phases of our run timed on their own, on the trees the last step left (inodes cached). */
 async function phases(
-  b: Bench,
   svc: BackupService,
-  tree: Tree,
   targetId: string,
   targetPath: string,
   full: BackupRun,
   incr: BackupRun,
-  seed: number,
 ): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   const time = async (name: string, fn: () => Promise<unknown>) => {
@@ -337,12 +363,21 @@ async function phases(
   };
   const fullData = snapshotPaths(targetPath, full.jobId, full.snapshot!).dataDir;
   const incrData = snapshotPaths(targetPath, incr.jobId, incr.snapshot!).dataDir;
+  // What the run no longer does: a walk that stats every entry (kept as the independent check).
   await time('measureSnapshotFullMs', () => measureSnapshot(fullData));
   await time('measureSnapshotIncrMs', () => measureSnapshot(incrData, fullData));
-  const v = await timeVerification(b.snapshotData(incr), tree.root, VERIFY_DEFAULT, prng(seed));
-  out.verifyWalkMs = v.walkMs;
-  out.verifyHashMs = v.hashMs;
-  out.verifyWalkedFiles = v.walked;
+  // What an incremental run does after rsync: the meter's listing (readdir only) and sample.
+  let listed = 0;
+  await time('meterListIncrMs', async () => {
+    const m = await new SnapshotMeter({
+      dataDir: incrData,
+      previousDir: fullData,
+      sample: VERIFY_DEFAULT,
+      fresh: true,
+    }).finish();
+    listed = m.files;
+  });
+  out.meterListedFiles = listed;
   await time('checkTargetMs', () => svc.checkTarget(targetId));
   await time('listSnapshotsMs', () => listSnapshots(targetPath, incr.jobId));
   // The fixed cost of a snapshot's lifecycle: mkdirs, manifest write + fsync, renames, dir fsyncs.
@@ -424,23 +459,14 @@ async function benchTree(
           dirBytes: dirs.bytes,
           dirs: dirs.dirs,
         },
-        phases: await phases(
-          b,
-          svc,
-          tree,
-          target.id,
-          targetPath,
-          full.ours20.run!,
-          incr.ours20.run!,
-          77 + i,
-        ),
+        phases: await phases(svc, target.id, targetPath, full.ours20.run!, incr.ours20.run!),
       };
       figures.push(f);
       const s = (t: Timed) => `${(t.ms / 1000).toFixed(2)}`;
       log(
         `  ${kind} run ${i + 1}/${runs} (order ${full.order.join(', ')}): ` +
-          `full ours ${s(full.ours20)} / verify-0 ${s(full.ours0)} / adapter ${s(full.adapter)} / plain ${s(full.plain)} s; ` +
-          `incr ours ${s(incr.ours20)} / ${s(incr.ours0)} / ${s(incr.adapter)} / ${s(incr.plain)} s; ` +
+          `full ours ${s(full.ours20)} / verify-0 ${s(full.ours0)} / adapter ${s(full.adapter)} / plain ${s(full.plain)} / plain, our paths ${s(full.layout)} s; ` +
+          `incr ours ${s(incr.ours20)} / ${s(incr.ours0)} / ${s(incr.adapter)} / ${s(incr.plain)} / ${s(incr.layout)} s; ` +
           `changed ${mutation.files} files ${(mutation.bytes / MiB).toFixed(2)} MiB; incr on disk ours ` +
           `${(f.disk.ours20 / MiB).toFixed(2)} MiB (du ${(f.disk.oursDu / MiB).toFixed(2)}), plain du ` +
           `${(f.disk.plainDu / MiB).toFixed(2)} MiB`,
@@ -541,6 +567,11 @@ async function main(): Promise<void> {
       wall20: pick((r) => r[step].ours20.wallMs!),
       adapter: pick((r) => r[step].adapter.ms),
       plain: pick((r) => r[step].plain.ms),
+      layout: pick((r) => r[step].layout.ms),
+      cpu20: pick((r) => r[step].ours20.cpu!.self + r[step].ours20.cpu!.children),
+      cpuPlain: pick((r) => r[step].plain.cpu!.self + r[step].plain.cpu!.children),
+      rsyncCpu20: pick((r) => r[step].ours20.cpu!.children),
+      rsyncCpuPlain: pick((r) => r[step].plain.cpu!.children),
     });
     const full = perStep('full');
     const incr = perStep('incr');
@@ -571,6 +602,25 @@ async function main(): Promise<void> {
           timeBudget(s.wall20, s.plain),
         ),
         row(`${k}: ${name}, runRsync adapter alone`, s.adapter, s.plain, sec),
+        row(`${k}: ${name}, plain rsync with our snapshot paths`, s.layout, s.plain, sec),
+        row(
+          `${k}: ${name}, CPU (this process + rsync), ours (verify 20) vs plain`,
+          s.cpu20,
+          s.cpuPlain,
+          sec,
+        ),
+        row(
+          `${k}: ${name}, CPU of rsync alone, ours (verify 20) vs plain`,
+          s.rsyncCpu20,
+          s.rsyncCpuPlain,
+          sec,
+        ),
+        row(
+          `${k}: ${name}, ours (verify 20) vs plain rsync with our snapshot paths`,
+          s.ours20,
+          s.layout,
+          sec,
+        ),
       );
     }
     const fullRate = pick((r) => files / (r.full.ours20.ms / 1000));
@@ -639,13 +689,21 @@ async function main(): Promise<void> {
           ),
         ],
         both('  checking (probe, leftovers, link-dest, mkdir)', 'checking'),
-        both('  copying (rsync through the adapter)', 'copying'),
-        both('  verifying (sampled checksums)', 'verifying'),
-        both('  finishing (measureSnapshot, manifest, retention, store)', 'finishing'),
+        both('  copying (rsync through the adapter, meter behind it)', 'copying'),
+        both('  verifying (meter: last stats, listing; sample compared)', 'verifying'),
+        both('  finishing (manifest, retention, store)', 'finishing'),
         [
           `${k} ${name}: plain rsync, same step (baseline)`,
           range(
             pick((r) => r[step].plain.ms),
+            ms,
+          ),
+          '',
+        ],
+        [
+          `${k} ${name}: plain rsync with our snapshot paths`,
+          range(
+            pick((r) => r[step].layout.ms),
             ms,
           ),
           '',
@@ -669,10 +727,9 @@ async function main(): Promise<void> {
       alone('measureSnapshot of the full snapshot', 'measureSnapshotFullMs'),
       alone('measureSnapshot of the incremental', 'measureSnapshotIncrMs'),
       alone(
-        `verification walk, replica, ${rs[0]?.phases.verifyWalkedFiles ?? '?'} files listed`,
-        'verifyWalkMs',
+        `meter listing of the incremental (readdir, ${rs[0]?.phases.meterListedFiles ?? '?'} files) + sample`,
+        'meterListIncrMs',
       ),
-      alone('verification hashing of 20 files, replica', 'verifyHashMs'),
       alone('checkTarget (probe + record)', 'checkTargetMs'),
       alone('listSnapshots (finding the --link-dest)', 'listSnapshotsMs'),
       alone('empty snapshot begin + complete (fsyncs, renames)', 'emptySnapshotLifecycleMs'),
@@ -695,6 +752,9 @@ async function main(): Promise<void> {
         fullRatioVerify0: ratioOf(full.ours0, full.plain),
         incrementalRatio: ratioOf(incr.ours20, incr.plain),
         incrementalRatioVerify0: ratioOf(incr.ours0, incr.plain),
+        fullRatioOurPaths: ratioOf(full.ours20, full.layout),
+        incrementalRatioOurPaths: ratioOf(incr.ours20, incr.layout),
+        incrementalOurPathsVsPlain: ratioOf(incr.layout, incr.plain),
         fullFilesPerS: fullRate.median,
         incrementalFilesPerS: incrRate.median,
         incrementalBytesOnDisk: disk.median,
@@ -718,6 +778,7 @@ async function main(): Promise<void> {
     'medians over the runs, (min–max) beside them; ratio = ours ÷ baseline (medians); the time budget applies to the ratio of medians',
     'ours = the run record\'s durationMs (BackupService in process, real store, real rsync); "runNow → recorded" adds what the service does after it takes durationMs (completeSnapshot, retention, the final store write)',
     "baseline = plain rsync with the service's flags (same buildRsyncArgs call) into a fresh directory on the same filesystem, stdout drained; `sync` before every timed copy",
+    '"plain rsync with our snapshot paths" = the same, its copies at the depth of a snapshot (<target>/caretaker/<job>/<name>/data/<source path>): rsync 3.5 opens each component of the --link-dest path for every file it links, so an incremental costs rsync more the deeper the previous snapshot is',
     "disk: bytesOnDisk from the run record; plain (du) = `du -s -B1 full incr` second line; \"changed files' blocks + directory blocks\" = the rewritten files' st_blocks + every directory's st_blocks (rsync makes each directory anew)",
     ...notes,
   ];

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # npm run bench: builds, then runs every tests/bench/*.bench.ts one after the other.
+# npm run bench -- backup poll: runs only tests/bench/backup.bench.ts and poll.bench.ts.
 # Timings are information, not pass/fail: this exits non-zero only when the build fails or a
 # benchmark crashes, never because a figure is over its budget.
 set -uo pipefail
@@ -12,6 +13,18 @@ npm run --silent build || { echo "bench: build failed" >&2; exit 1; }
 
 shopt -s nullglob
 benches=(tests/bench/*.bench.ts)
+if [ $# -gt 0 ]; then
+  benches=()
+  for name in "$@"; do
+    file="tests/bench/${name%.bench.ts}.bench.ts"
+    file="tests/bench/$(basename "${file}")"
+    if [ ! -f "${file}" ]; then
+      echo "bench: no ${file}" >&2
+      exit 1
+    fi
+    benches+=("${file}")
+  done
+fi
 if [ ${#benches[@]} -eq 0 ]; then
   echo "bench: no tests/bench/*.bench.ts found" >&2
   exit 1

@@ -2,8 +2,9 @@
  * Backups in a real browser: the real app served on 127.0.0.1 in this process, real rsync between
  * directories under the test's temporary directory, and headless Chromium. An admin adds a target
  * and a job through the forms, runs the job from the overview and watches it finish in place
- * (htmx), a file is deleted at the source, found again in the snapshot browser, downloaded, and
- * restored to its original place from the UI; the file is back with the same content.
+ * (htmx), a file is deleted at the source, a restore test is started from the job page, the file
+ * is found again in the snapshot browser, downloaded, and restored to its original place from the
+ * UI; the file is back with the same content.
  * Screenshots land in tests/artifacts/screenshots/backups-*.png for a person to look at.
  */
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -186,6 +187,20 @@ describe.skipIf(skipReason !== undefined)(
         'succeeded',
       );
 
+      // ---- a restore test, started by hand from the job page ---------------------------------------
+      await page
+        .locator('.head-actions')
+        .getByRole('button', { name: 'Run restore test now' })
+        .click();
+      await expect
+        .poll(() => page.locator('.notice.ok').first().textContent(), { timeout: 30_000 })
+        .toMatch(/^Restore test of .* passed: \d+ files? of snapshot .* restored and compared\.$/);
+      await expect(page.locator('#run-history > ol > li').count()).resolves.toBe(3);
+      await expect(page.locator('#run-history > ol > li').first().textContent()).resolves.toContain(
+        'Restore test',
+      );
+      await snap('job-restore-test');
+
       // ---- the retention preview on the edit form (htmx, nothing saved) ---------------------------
       await page.locator('.head-actions').getByRole('link', { name: 'Edit' }).click();
       await page.waitForURL((u) => u.pathname === `${jobPath}/edit`);
@@ -286,6 +301,7 @@ describe.skipIf(skipReason !== undefined)(
       const runs = await app.store.backups.runsOf(jobId, 5);
       expect(runs.map((r) => `${r.kind}:${r.status}`)).toEqual([
         'restore:succeeded',
+        'restore-test:succeeded',
         'backup:succeeded',
         'backup:succeeded',
       ]);

@@ -3,6 +3,8 @@
  * user runs: the CLI, signals, the HTTP server. Everything started here has a teardown that never
  * throws, so afterAll/afterEach can call it even when a test failed half-way.
  */
+import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -103,13 +105,15 @@ export async function startServiceProcess(
     env?: Record<string, string>;
     logLevel?: string;
     readyTimeoutMs?: number;
+    /** The service speaks HTTPS on its port (tls.enabled in its config). */
+    https?: boolean;
   } = {},
 ): Promise<ServiceProcess> {
   assertBuilt();
   const tmp = opts.dataDir ? undefined : await tempDir('caretaker-svc-');
   const dataDir = opts.dataDir ?? tmp!.dir;
   const port = opts.port ?? (await freePort());
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${opts.https ? 'https' : 'http'}://127.0.0.1:${port}`;
   let out = '';
   const append = (chunk: Buffer) => {
     out += chunk.toString('utf8');
@@ -153,8 +157,16 @@ export async function startServiceProcess(
       if (child.exitCode !== null || child.signalCode !== null)
         throw new Error(`the service exited (code ${child.exitCode}, ${child.signalCode})`);
       try {
-        const res = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(1_000) });
-        if (res.ok) break;
+        if (opts.https) {
+          // Readiness only: the certificate is checked by the tests themselves.
+          if (
+            (await httpsGet(`${url}/api/v1/health`, { rejectUnauthorized: false })).status === 200
+          )
+            break;
+        } else {
+          const res = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(1_000) });
+          if (res.ok) break;
+        }
       } catch {
         // not listening yet
       }
@@ -166,4 +178,45 @@ export async function startServiceProcess(
     throw new Error(`${(err as Error).message}\n--- service output ---\n${out}`, { cause: err });
   }
   return { child, pid: child.pid ?? -1, port, url, dataDir, output: () => out, stop };
+}
+
+/** A GET over HTTPS with explicit trust (fetch cannot be given a CA); the peer certificate too. */
+export function httpsGet(
+  url: string,
+  opts: { ca?: string; rejectUnauthorized?: boolean; headers?: Record<string, string> } = {},
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  fingerprint256?: string;
+}> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      {
+        ...(opts.ca ? { ca: opts.ca } : {}),
+        rejectUnauthorized: opts.rejectUnauthorized ?? true,
+        headers: opts.headers ?? {},
+        timeout: 5_000,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        const cert = (res.socket as TLSSocket).getPeerCertificate?.();
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+            ...(cert?.fingerprint256 ? { fingerprint256: cert.fingerprint256 } : {}),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`timed out: ${url}`)));
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -93,6 +93,30 @@ describe('backups with real rsync', () => {
     jobId = job.json.job.id;
   });
 
+  it('a schedule is read in the site time zone', async () => {
+    const site = await t.deps.site.get();
+    const ctx = { actor: { type: 'system' as const, name: 'test' } };
+    // Tokyo has no daylight saving: "30 1 * * *" is always 01:30 there, 16:30 UTC.
+    await t.deps.site.update({ ...site, timezone: 'Asia/Tokyo' }, ctx);
+    try {
+      const job = (await api('GET', `/backup/jobs/${jobId}`)).json.job;
+      const made = await api('POST', '/backup/jobs', {
+        name: 'Nightly in Tokyo',
+        targetId: job.targetId,
+        sources: [{ kind: 'local', path: src }],
+        schedule: '30 1 * * *',
+      });
+      expect(made.status, JSON.stringify(made.json)).toBe(201);
+      const next = new Date(made.json.job.nextRunAt);
+      expect(next.getTime()).toBeGreaterThan(Date.now());
+      expect(next.getTime() - Date.now()).toBeLessThanOrEqual(86_400_000);
+      expect(next.toISOString().slice(11, 16)).toBe('16:30');
+      expect((await api('DELETE', `/backup/jobs/${made.json.job.id}`)).status).toBe(204);
+    } finally {
+      await t.deps.site.update(site, ctx);
+    }
+  });
+
   it('a full then an incremental run: complete snapshots, unchanged files shared', async () => {
     const first = await api('POST', `/backup/jobs/${jobId}/run`);
     expect(first.status).toBe(202);
@@ -127,6 +151,43 @@ describe('backups with real rsync', () => {
     expect(await readdir(process.cwd())).not.toContain('pwned');
     // The incremental snapshot costs about the changed file, not the tree.
     expect(snaps[0].manifest.stats.bytesOnDisk).toBeLessThan(256 * 1024);
+  });
+
+  it("verification finds a copy that differs from its source (rsync's quick check missed it)", async () => {
+    const share = path.join(dir.dir, 'quick-check');
+    await mkdir(path.join(share, 'sub'), { recursive: true });
+    const names = ['a.txt', 'sub/b.txt', 'sub/c d.txt', 'e.txt'];
+    for (const n of names) await writeFile(path.join(share, n), `content of ${n}\n`);
+    const job = (await api('GET', `/backup/jobs/${jobId}`)).json.job;
+    const made = await api('POST', '/backup/jobs', {
+      name: 'Quick check',
+      targetId: job.targetId,
+      sources: [{ kind: 'local', path: share }],
+      schedule: '',
+      verifySample: 100,
+    });
+    expect(made.status, JSON.stringify(made.json)).toBe(201);
+    const id = made.json.job.id;
+    const first = await finished((await api('POST', `/backup/jobs/${id}/run`)).json.run.id);
+    expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
+    expect(first.verification).toEqual({ checked: names.length, mismatched: [] });
+    expect(first.stats).toMatchObject({ files: names.length });
+
+    // Same size, same mtime, other bytes: rsync links the old copy, the comparison must not.
+    const victim = path.join(share, 'sub', 'c d.txt');
+    const before = await stat(victim);
+    await writeFile(victim, 'CONTENT OF sub/c d.txt\n');
+    await utimes(victim, before.atime, before.mtime);
+    const second = await finished((await api('POST', `/backup/jobs/${id}/run`)).json.run.id);
+    expect(second.status).toBe('warning');
+    expect(second.stats).toMatchObject({ files: names.length, regularFilesTransferred: 0 });
+    expect(second.verification).toEqual({
+      checked: names.length,
+      mismatched: [`${share.slice(1)}/sub/c d.txt`],
+    });
+    const snaps = (await api('GET', `/backup/jobs/${id}/snapshots`)).json.items;
+    expect(snaps[0].manifest.verification).toMatchObject({ ok: false, mismatches: 1 });
+    expect((await api('DELETE', `/backup/jobs/${id}`)).status).toBe(204);
   });
 
   it('browses a snapshot and refuses paths outside it', async () => {

@@ -64,7 +64,8 @@ describe('every route requires authentication', () => {
         headers: { 'content-type': 'application/json' },
         body: method === 'GET' ? undefined : '{}',
       });
-      if (url.startsWith('/api/')) {
+      // GET /metrics answers like the API (Prometheus is not a browser to redirect).
+      if (url.startsWith('/api/') || url === '/metrics') {
         expect(res.status, route).toBe(401);
         expect((await res.json()).error.code, route).toBe('UNAUTHENTICATED');
       } else if (method === 'GET') {

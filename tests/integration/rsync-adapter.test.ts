@@ -185,6 +185,8 @@ describe('hostile file names', () => {
     const names: Array<string | Buffer> = [
       'with space.txt',
       'new\nline.txt',
+      // A carriage return ends a progress line in rsync's output: in a name it must stay escaped.
+      'carriage\rreturn\r\n.txt',
       '-rf',
       '--delete',
       `$(touch ${markers[2]})`,

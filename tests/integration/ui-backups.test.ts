@@ -324,7 +324,7 @@ describe('backups pages', () => {
     expect(page).toContain('class="badge s-succeeded run-status"');
     expect(page).toMatch(/Files<\/dt><dd>\d+/);
     expect(page).toContain('Added on disk');
-    expect(page).toMatch(/passed<\/span> 5 files compared by checksum/);
+    expect(page).toMatch(/passed<\/span> 5 files compared with their sources/);
     expect(page).toContain('by olga');
     const overview = await html('/backups', viewer);
     expect(overview).toMatch(
@@ -482,6 +482,49 @@ describe('backups pages', () => {
       operator,
     );
     expect(traversal.status).toBe(400);
+  });
+
+  it('an operator runs a restore test from the job page; viewers cannot; it is audited', async () => {
+    const action = `/backups/jobs/${jobId}/restore-test`;
+    const button = 'Run restore test now';
+    expect(await html(`/backups/jobs/${jobId}`, viewer)).not.toContain(button);
+    const page = await html(`/backups/jobs/${jobId}`, operator);
+    expect(page).toContain(button);
+    expect(page).toMatch(
+      new RegExp(
+        `<form method="post" action="${action}" class="inline"><input type="hidden" name="_csrf"`,
+      ),
+    );
+    const before = (await t.store.backups.runsOf(jobId, 50)).length;
+    expect((await post(action, {}, viewer)).status).toBe(403);
+    const noCsrf = await t.request(action, {
+      method: 'POST',
+      jar: operator.jar,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
+    expect(noCsrf.status).toBe(403);
+    expect(await t.store.backups.runsOf(jobId, 50)).toHaveLength(before);
+
+    const res = await post(action, {}, operator);
+    expect(res.status, await res.clone().text()).toBe(303);
+    const location = res.headers.get('location')!;
+    expect(location).toMatch(new RegExp(`^/backups/jobs/${jobId}\\?done=`));
+    expect(decodeURIComponent(location)).toMatch(
+      /Restore test of File server passed: \d+ files? of snapshot /,
+    );
+    const [run] = await t.store.backups.runsOf(jobId, 1);
+    expect(run).toMatchObject({ kind: 'restore-test', status: 'succeeded', by: 'olga' });
+    expect(run!.verification!.checked).toBeGreaterThan(0);
+    const [entry] = await t.store.audit.page(1);
+    expect(entry).toMatchObject({
+      action: 'backup.restore-test',
+      target: `backup-job:${jobId}`,
+      actor: { name: 'olga' },
+    });
+    const after = await html(location, operator);
+    expect(after).toContain('passed: ');
+    expect(after).toMatch(/restored and compared by checksum/);
   });
 
   it('the retention preview shows what the form’s numbers would keep and remove', async () => {

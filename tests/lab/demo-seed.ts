@@ -110,7 +110,7 @@ export async function seedDemoBackups(dataDir: string): Promise<void> {
       store,
       clock: systemClock,
       logger: createLogger('silent'),
-      nextRun: (cron) => Scheduler.nextRun(cron),
+      nextRun: (cron, tz) => Scheduler.nextRun(cron, { tz }),
       validSchedule: (cron) => Scheduler.validSchedule(cron),
       timeZone: async () => 'UTC',
     });

@@ -118,6 +118,7 @@ async function main(): Promise<void> {
       `URL: ${app.url}`,
       ...(await setupHint(app.url)),
       `Notifications and lab cables: ${inbox.url}`,
+      `HQ view: ${app.url}/api/v1/site and ${app.url}/metrics (a token: Settings → API tokens)`,
       `Data: ${dataDir}`,
       'Stop with Ctrl-C.',
     ]);
@@ -190,6 +191,7 @@ async function main(): Promise<void> {
     `Caretaker demo on a simulated LAN (${agents.length} devices on loopback)`,
     `URL: ${app.url}`,
     ...(await setupHint(app.url)),
+    `HQ view: ${app.url}/api/v1/site and ${app.url}/metrics (a token: Settings → API tokens)`,
     `Data: ${dataDir}`,
     'Stop with Ctrl-C.',
   ]);

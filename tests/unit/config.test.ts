@@ -67,6 +67,21 @@ describe('loadConfig', () => {
     await expect(loadConfig({ CARETAKER_PORT: '70000' })).rejects.toThrow(/port/);
   });
 
+  it("turns HTTPS on from the environment, keeping the file's tls section", async () => {
+    const c = await loadConfig({ CARETAKER_TLS: 'true', CARETAKER_HTTP_PORT: '80' });
+    expect(c.tls).toMatchObject({ enabled: true, httpPort: 80 });
+    const f = await file(
+      'tls.json',
+      JSON.stringify({ tls: { certFile: '/etc/c.crt', keyFile: '/etc/c.key' } }),
+    );
+    const d = await loadConfig({ CARETAKER_CONFIG: f, CARETAKER_TLS: 'yes' });
+    expect(d.tls).toMatchObject({ enabled: true, certFile: '/etc/c.crt', keyFile: '/etc/c.key' });
+    expect((await loadConfig({ CARETAKER_TLS: 'off' })).tls.enabled).toBe(false);
+    await expect(loadConfig({ CARETAKER_TLS: 'maybe' })).rejects.toThrow(
+      /CARETAKER_TLS: must be true or false/,
+    );
+  });
+
   it('explains a missing or unparsable file', async () => {
     await expect(loadConfig({ CARETAKER_CONFIG: '/nonexistent/caretaker.toml' })).rejects.toThrow(
       /cannot read/,

@@ -7,10 +7,14 @@ import {
   classifyExit,
   decodeRsyncName,
   displayRsyncName,
+  isItemAt,
+  itemNameStart,
   parseErrorLines,
   parseItemLine,
   parseProgress2,
   parseStats,
+  progressEnd,
+  readRsyncLine,
   RsyncStdoutReader,
   type RsyncItem,
   type RsyncOptions,
@@ -339,6 +343,57 @@ describe('itemized lines and names', () => {
     );
     expect(decodeRsyncName('back\\#134#012slash')).toEqual(Buffer.from('back\\#012slash'));
     expect(displayRsyncName('caf\\#303\\#251.txt')).toBe('café.txt');
+  });
+});
+
+describe('reading lines as bytes', () => {
+  const at = (line: string) => Buffer.from(line, 'latin1');
+  const sorted = (line: string) => {
+    const out: string[] = [];
+    const b = at(line);
+    readRsyncLine(b, 0, b.length, {
+      progress: (x, s, e) => out.push(`progress:${x.toString('latin1', s, e)}`),
+      item: (x, s, e) => out.push(`item:${x.toString('latin1', s, e)}`),
+      other: (x, s, e) => out.push(`other:${x.toString('latin1', s, e)}`),
+    });
+    return out;
+  };
+
+  it('finds where a progress line ends, without a regular expression', () => {
+    const done = '        300,022 100%  286.13MB/s    0:00:00 (xfr#10, to-chk=0/15)';
+    expect(progressEnd(at(done), 0, done.length)).toBe(done.length);
+    const mid = '      1,081,344  36%  997.08kB/s    0:00:01  ';
+    expect(progressEnd(at(mid), 0, mid.length)).toBe(mid.trimEnd().length);
+    const unknown = '              0   0%    0.00kB/s    ??:??:??  ';
+    expect(progressEnd(at(unknown), 0, unknown.length)).toBe(unknown.trimEnd().length);
+    for (const not of [
+      '>f+++++++++ 12 34% x 0:00:00',
+      'Number of files: 3',
+      'sent 5 bytes  received 3 bytes',
+      '12 34%',
+      '',
+    ])
+      expect(progressEnd(at(not), 0, not.length), not).toBe(-1);
+  });
+
+  it('tells items from other lines by their first bytes, and splits a glued item off', () => {
+    expect(sorted('>f+++++++++ sub dir/s.txt')).toEqual(['item:>f+++++++++ sub dir/s.txt']);
+    expect(sorted('*deleting   old/file')).toEqual(['item:*deleting   old/file']);
+    expect(sorted('created directory /W/snap1')).toEqual(['other:created directory /W/snap1']);
+    expect(sorted('cd+++++++++')).toEqual(['other:cd+++++++++']);
+    expect(sorted('   ')).toEqual([]);
+    expect(
+      sorted('              3  60%    0.00kB/s    0:00:00 (xfr#1, to-chk=2/4)cd+++++++++ closed/'),
+    ).toEqual([
+      'progress:              3  60%    0.00kB/s    0:00:00 (xfr#1, to-chk=2/4)',
+      'item:cd+++++++++ closed/',
+    ]);
+    const line = at('*deleting   old/file');
+    expect(isItemAt(line, 0, line.length)).toBe(true);
+    expect(line.toString('latin1', itemNameStart(line, 0, line.length))).toBe('old/file');
+    const item = at('xx>f.st...... name');
+    expect(isItemAt(item, 2, item.length)).toBe(true);
+    expect(item.toString('latin1', itemNameStart(item, 2, item.length))).toBe('name');
   });
 });
 

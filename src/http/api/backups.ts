@@ -23,12 +23,22 @@ function parseSnapshotId(id: string): { jobId: string; name: string } {
   return { jobId: m[1]!, name: m[2]! };
 }
 
-const pathQuery = z.object({
+export const pathQuery = z.object({
   path: z.string().max(8192).default(''),
   /** Base64 of a path that is not UTF-8 (as listed in `rawPath`). */
   raw: z.string().max(12_000).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
   after: z.string().max(2000).optional(),
+});
+
+export const jobRunsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.string().max(64).optional(),
+});
+
+export const jobSearchQuery = z.object({
+  q: z.string().trim().min(1).max(200),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
 const rel = (q: { path: string; raw?: string | undefined }): RelPathInput =>
@@ -93,14 +103,7 @@ export function backupsApi(deps: AppDeps) {
         c.json({ run: await svc.restoreTest(c.req.param('id'), ctxOf(c)) }),
       )
       .get('/jobs/:id/runs', async (c) => {
-        const q = validate(
-          z.object({
-            limit: z.coerce.number().int().min(1).max(200).default(50),
-            before: z.string().max(64).optional(),
-          }),
-          c.req.query(),
-          'The query',
-        );
+        const q = validate(jobRunsQuery, c.req.query(), 'The query');
         await svc.getJob(c.req.param('id'));
         return c.json({
           items: await deps.store.backups.runsOf(c.req.param('id'), q.limit, q.before),
@@ -120,14 +123,7 @@ export function backupsApi(deps: AppDeps) {
         c.json(await svc.retentionPreview(c.req.param('id'))),
       )
       .get('/jobs/:id/search', async (c) => {
-        const q = validate(
-          z.object({
-            q: z.string().trim().min(1).max(200),
-            limit: z.coerce.number().int().min(1).max(500).default(100),
-          }),
-          c.req.query(),
-          'The query',
-        );
+        const q = validate(jobSearchQuery, c.req.query(), 'The query');
         const job = await svc.getJob(c.req.param('id'));
         const target = await svc.checkTarget(job.targetId);
         if (!target.probe.ok)

@@ -6,7 +6,7 @@ import { ctxOf, readJson } from '../request.js';
 import { requireRole } from '../middleware/authenticate.js';
 import { credentialInputSchema, publicCredential } from '../../snmp/credential-service.js';
 
-const orderBody = z.object({ ids: z.array(z.string().max(32)).max(50) }).strict();
+export const orderBody = z.object({ ids: z.array(z.string().max(32)).max(50) }).strict();
 
 /** SNMP credentials: admins only (they grant read access to every device). Secrets never come back. */
 export function credentialsApi(deps: AppDeps) {

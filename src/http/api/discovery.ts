@@ -6,7 +6,7 @@ import { ctxOf, readJson, validate } from '../request.js';
 import { requireRole } from '../middleware/authenticate.js';
 import { discoverySettingsSchema } from '../../discovery/settings-service.js';
 
-const scansQuery = z
+export const scansQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(20),
     before: z.string().max(64).optional(),

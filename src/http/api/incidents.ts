@@ -130,7 +130,7 @@ export function channelsApi(deps: AppDeps) {
     });
 }
 
-const trapQuerySchema = z.object({
+export const trapQuerySchema = z.object({
   device: z.string().max(64).optional(),
   unknown: z.enum(['1', 'true']).optional(),
   before: z
@@ -155,7 +155,7 @@ export function trapsApi(deps: AppDeps) {
   });
 }
 
-const parentSchema = z.strictObject({
+export const parentSchema = z.strictObject({
   /** A device id; null: this device has no parent; omitted: derive it from the topology. */
   parentId: z.string().max(64).nullable().optional(),
 });

@@ -6,7 +6,9 @@ import { ctxOf, validate } from '../request.js';
 import { requireRole } from '../middleware/authenticate.js';
 import { notFound } from '../../core/errors.js';
 
-const runsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict();
+export const runsQuery = z
+  .object({ limit: z.coerce.number().int().min(1).max(500).default(50) })
+  .strict();
 
 /** Background jobs: everyone signed in may look; operators may start a run by hand. */
 export function jobsApi(deps: AppDeps) {

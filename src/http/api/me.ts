@@ -7,7 +7,7 @@ import { AppError, forbidden } from '../../core/errors.js';
 import { publicUser } from '../../auth/user-service.js';
 import { publicToken } from '../../auth/token-service.js';
 
-const passwordBody = z
+export const passwordBody = z
   .object({ currentPassword: z.string().min(1).max(256), newPassword: z.string().min(1).max(256) })
   .strict();
 

@@ -7,7 +7,7 @@ import { requireRole } from '../middleware/authenticate.js';
 import { OVERRIDE_SCOPES, overrideInputSchema, rulePatchSchema } from '../../monitor/rules.js';
 import { interfaceMarkSchema } from '../../monitor/interface-mark-service.js';
 
-const overridePath = z
+export const overridePath = z
   .object({
     id: z.string().max(64),
     scope: z.enum(OVERRIDE_SCOPES, 'Use "type" or "device".'),
@@ -46,7 +46,7 @@ export function rulesApi(deps: AppDeps) {
     });
 }
 
-const alertsQuery = z.object({ deviceId: z.string().min(1).max(64).optional() }).strict();
+export const alertsQuery = z.object({ deviceId: z.string().min(1).max(64).optional() }).strict();
 
 /** The alerts raised now, worst first (any role). */
 export function alertsApi(deps: AppDeps) {

@@ -7,7 +7,7 @@ import { unauthorized } from '../../core/errors.js';
 import { publicUser } from '../../auth/user-service.js';
 import { setSessionCookieFor, clearSessionCookie, loginMeta } from '../middleware/cookies.js';
 
-const loginBody = z
+export const loginBody = z
   .object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) })
   .strict();
 

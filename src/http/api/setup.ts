@@ -6,7 +6,7 @@ import { readJson } from '../request.js';
 import { conflict } from '../../core/errors.js';
 import { publicUser } from '../../auth/user-service.js';
 
-const setupBody = z
+export const setupBody = z
   .object({
     setupCode: z.string().min(1).max(64),
     username: z.string().min(1).max(64),

@@ -6,7 +6,7 @@ import { ctxOf, readJson } from '../request.js';
 import { requireRole } from '../middleware/authenticate.js';
 import { scopeSchema, tokenNameSchema } from '../../auth/schemas.js';
 
-const createBody = z.object({ name: tokenNameSchema, scope: scopeSchema }).strict();
+export const createBody = z.object({ name: tokenNameSchema, scope: scopeSchema }).strict();
 
 /** API tokens: admins create, list and revoke; the secret is in the create response only. */
 export function tokensApi(deps: AppDeps) {

@@ -7,7 +7,7 @@ import { requireRole } from '../middleware/authenticate.js';
 import { publicUser } from '../../auth/user-service.js';
 import { roleSchema, displayNameSchema } from '../../auth/schemas.js';
 
-const createBody = z
+export const createBody = z
   .object({
     username: z.string().min(1).max(64),
     password: z.string().min(1).max(256),
@@ -15,7 +15,7 @@ const createBody = z
     displayName: displayNameSchema.default(''),
   })
   .strict();
-const patchBody = z
+export const patchBody = z
   .object({
     role: roleSchema.optional(),
     disabled: z.boolean().optional(),
@@ -23,7 +23,7 @@ const patchBody = z
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'Name at least one of role, disabled, displayName.');
-const passwordBody = z.object({ password: z.string().min(1).max(256) }).strict();
+export const passwordBody = z.object({ password: z.string().min(1).max(256) }).strict();
 
 /** User management: admins only. */
 export function usersApi(deps: AppDeps) {

@@ -3,6 +3,7 @@ import { getCookie } from 'hono/cookie';
 import { AppError, forbidden, unauthorized } from '../../core/errors.js';
 import { roleAtLeast, scopeToRole, type Role } from '../../core/roles.js';
 import { SESSION_COOKIE } from '../../auth/session-service.js';
+import type { BadAuthLimiter } from '../../auth/bad-auth-limiter.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { isApi, isHtmx, peerAddress } from '../request.js';
@@ -10,20 +11,33 @@ import { isApi, isHtmx, peerAddress } from '../request.js';
 /** Sent by elements that poll in the background (see views), so that polling is not activity. */
 export const POLL_HEADER = 'x-caretaker-poll';
 
-/** Resolves the caller from a bearer token or the session cookie; does not require either. */
-export function authenticate(deps: AppDeps): MiddlewareHandler<AppEnv> {
+/**
+ * The one path that takes HTTP basic credentials (Prometheus servers that cannot send a bearer
+ * token); its route checks them itself, with the login throttle (see http/api/prometheus.ts).
+ */
+export const BASIC_AUTH_PATH = '/metrics';
+
+/**
+ * Resolves the caller from a bearer token or the session cookie; does not require either. A bad
+ * token is 401 wherever it is sent, counted and, past the per-address limit, 429 (`badAuth`).
+ */
+export function authenticate(deps: AppDeps, badAuth?: BadAuthLimiter): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set('ip', peerAddress(c));
     c.set('auth', undefined);
     const header = c.req.header('authorization');
-    if (header !== undefined) {
+    if (header !== undefined && c.req.path === BASIC_AUTH_PATH && /^Basic\s/i.test(header)) {
+      // Checked by the route; a cookie sent beside it is not used.
+    } else if (header !== undefined) {
       const m = /^Bearer\s+(\S+)$/i.exec(header);
       const token = m ? await deps.tokens.authenticate(m[1]!) : undefined;
       if (!token) {
-        throw new AppError('INVALID_TOKEN', 'The API token is not valid, or it was revoked.', {
-          status: 401,
-          kind: 'auth',
-        });
+        const invalid = new AppError(
+          'INVALID_TOKEN',
+          'The API token is not valid, or it was revoked.',
+          { status: 401, kind: 'auth' },
+        );
+        throw badAuth ? badAuth.failed('token', c.get('ip'), invalid) : invalid;
       }
       const role = scopeToRole(token.scope);
       c.set('auth', {

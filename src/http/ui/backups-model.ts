@@ -102,6 +102,7 @@ export function snapshotRow(s: SnapshotInfo): SnapshotRow {
     warnings: m.warnings.length,
     verification: m.verification
       ? {
+          method: m.verification.method,
           sampled: m.verification.sampled,
           mismatches: m.verification.mismatches,
           ok: m.verification.ok,

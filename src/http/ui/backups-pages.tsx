@@ -457,6 +457,36 @@ export function backupsPages(deps: AppDeps) {
     return c.redirect(error ? failed(back, error) : done(back, notice!), 303);
   });
 
+  /**
+   * "Run restore test now" on the job page: the same service call as the API's
+   * POST /api/v1/backup/jobs/:id/restore-test (it records the run and the audit entry). The test
+   * restores a sample of files, which takes seconds, so the answer comes when it is done.
+   */
+  app.post('/jobs/:id/restore-test', async (c) => {
+    assertRole(c, 'operator');
+    const job = await svc.getJob(c.req.param('id'));
+    const back = jobHref(job.id);
+    let run: BackupRun;
+    try {
+      run = await svc.restoreTest(job.id, ctxOf(c));
+    } catch (err) {
+      const e = formErrors(err);
+      return c.redirect(failed(back, `${e.message} (${e.error.code})`), 303);
+    }
+    if (run.status === 'succeeded') {
+      const n = run.verification?.checked ?? 0;
+      return c.redirect(
+        done(
+          back,
+          `Restore test of ${job.name} passed: ${n} ${n === 1 ? 'file' : 'files'} of snapshot ${run.snapshot} restored and compared.`,
+        ),
+        303,
+      );
+    }
+    const why = run.error ? `${run.error.message} (${run.error.code})` : 'see the run for details';
+    return c.redirect(failed(back, `Restore test of ${job.name} failed: ${why}`), 303);
+  });
+
   /** The overview's card of one job alone, polled every 2 s while it runs. */
   app.get('/jobs/:id/card', async (c) => {
     const [summary, tz] = await Promise.all([summaryOf(c.req.param('id')), timezone()]);

@@ -193,6 +193,17 @@ export function settingsPages(deps: AppDeps) {
         {...shellProps(c, deps)}
         tokens={await deps.tokens.list()}
         timezone={(await deps.site.get()).timezone}
+        hq={{
+          baseUrl: new URL(c.req.url).origin,
+          timezone: (await deps.site.get()).timezone,
+          // Only what the page shows: the material also holds the private key.
+          https: deps.tls && {
+            fingerprint256: deps.tls.fingerprint256,
+            subject: deps.tls.subject,
+            validTo: deps.tls.validTo,
+            selfSigned: deps.tls.selfSigned,
+          },
+        }}
         {...extra}
       />,
       status,

@@ -1,4 +1,4 @@
-import { Notice } from '../../partials/form.js';
+import { Csrf, Notice } from '../../partials/form.js';
 import {
   BASE,
   BackupsLayout,
@@ -116,6 +116,17 @@ export function JobPage(p: JobPageProps) {
           <a class="button-link" href={snapshotsHref(j.id)}>
             Browse snapshots
           </a>
+          {p.canRun ? (
+            <form method="post" action={`${jobHref(j.id)}/restore-test`} class="inline">
+              <Csrf token={p.csrfToken} />
+              <button
+                type="submit"
+                title="Restore sample files of the newest snapshot into a scratch folder and compare them"
+              >
+                Run restore test now
+              </button>
+            </form>
+          ) : null}
           {p.isAdmin ? (
             <>
               <a class="button-link" href={`${jobHref(j.id)}/edit`}>
@@ -170,8 +181,8 @@ export function JobPage(p: JobPageProps) {
           <dt>Checks</dt>
           <dd>
             {s.verifySample
-              ? `${s.verifySample} files compared by checksum after each run`
-              : 'no checksum comparison after runs'}
+              ? `${s.verifySample} files compared with their sources after each run`
+              : 'no comparison with the sources after runs'}
             {' · '}
             {s.restoreTestEveryDays
               ? `a restore test every ${s.restoreTestEveryDays === 1 ? 'day' : `${s.restoreTestEveryDays} days`}`

@@ -120,7 +120,10 @@ export function RunDetails(p: { run: RunView; tz: string }) {
               ) : r.verification.mismatched.length === 0 ? (
                 <span>
                   <span class="badge s-succeeded">passed</span>{' '}
-                  {plural(r.verification.checked, 'file')} compared by checksum
+                  {plural(r.verification.checked, 'file')}{' '}
+                  {r.kind === 'restore-test'
+                    ? 'restored and compared by checksum'
+                    : 'compared with their sources'}
                 </span>
               ) : (
                 <span>

@@ -142,7 +142,14 @@ export function SnapshotsPage(p: SnapshotsPageProps) {
                       ) : null}{' '}
                       {s.verification ? (
                         s.verification.ok ? (
-                          <span class="badge s-succeeded" title="files compared by checksum">
+                          <span
+                            class="badge s-succeeded"
+                            title={
+                              s.verification.method === 'restore-test'
+                                ? 'files restored and compared by checksum'
+                                : 'files compared with their sources'
+                            }
+                          >
                             {s.verification.sampled} verified
                           </span>
                         ) : (

@@ -96,7 +96,15 @@ export interface SnapshotRow {
   totalSize: number;
   bytesOnDisk: number;
   warnings: number;
-  verification?: { sampled: number; mismatches: number; ok: boolean } | undefined;
+  verification?:
+    | {
+        /** checksum-sample: after the run, against the sources; restore-test: restored copies. */
+        method: 'checksum-sample' | 'restore-test';
+        sampled: number;
+        mismatches: number;
+        ok: boolean;
+      }
+    | undefined;
 }
 
 export interface EntryView {

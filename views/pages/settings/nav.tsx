@@ -11,6 +11,7 @@ const TABS = [
   { href: '/settings/tokens', label: 'API tokens', admin: true },
   { href: '/settings/audit', label: 'Audit log', admin: true },
   { href: '/settings/jobs', label: 'Jobs', admin: false },
+  { href: '/settings/api', label: 'API', admin: false },
 ] as const;
 
 export interface SettingsShellProps {

@@ -1,6 +1,7 @@
 import { SettingsShell, type SettingsShellProps } from './nav.js';
 import { Field, Select, Csrf, Notice, type FieldErrors } from '../../partials/form.js';
 import { Time } from '../../partials/time.js';
+import { HqConnection, type HqConnectionProps } from './hq-connection.js';
 
 export interface TokenRow {
   id: string;
@@ -26,6 +27,7 @@ export function TokensPage(
     errors?: FieldErrors | undefined;
     values?: { name?: string; scope?: string };
     notice?: string | undefined;
+    hq?: HqConnectionProps | undefined;
   },
 ) {
   return (
@@ -126,6 +128,7 @@ export function TokensPage(
           </button>
         </form>
       </section>
+      {p.hq ? <HqConnection {...p.hq} /> : null}
     </SettingsShell>
   );
 }

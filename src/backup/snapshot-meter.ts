@@ -1,0 +1,319 @@
+/**
+ * What a new snapshot holds and what it added to the disk, from rsync's own account of the run
+ * instead of a walk that stats the whole tree (which cost 15–20 % of rsync's time on 100,000
+ * files).
+ *
+ * rsync itemizes (`--out-format=%i %n`) every entry it creates or changes. With `--link-dest` it
+ * says nothing about an unchanged file: that one is a hard link to the previous snapshot and adds
+ * no blocks. So the only entries that can add blocks are the itemized ones and the directories
+ * (rsync makes every directory anew, but itemizes one only when its attributes differ from the
+ * previous snapshot's). The meter stats just those:
+ * - itemized files, symlinks and others while rsync runs, a few thousand lines behind it (rsync
+ *   prints a file's line before its receiver has renamed the file into place; what is not there
+ *   yet is tried again at the end), so on a first snapshot of 100,000 files this costs no time
+ *   after rsync and no list of 100,000 names;
+ * - directories after rsync (a directory grows while rsync fills it). Without a previous snapshot
+ *   every directory was itemized. With one, the tree is listed (readdir, no stat per file), which
+ *   also counts the files and draws the verification sample.
+ *
+ * `bytesOnDisk` is then st_blocks × 512 of every directory and of every itemized entry's inode,
+ * each inode once, leaving out an inode that is still the previous snapshot's at the same path.
+ * That is what `measureSnapshot(dir, previousDir)` finds by walking everything, with one known
+ * difference: a file whose inode in the previous snapshot has reached the file system's link
+ * limit is copied by rsync instead of linked, and is counted only if rsync itemizes that copy.
+ * Sources that overlap (one inside another) can have a path counted twice.
+ */
+import { lstatSync, readdirSync, type BigIntStats, type Stats } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import path from 'node:path';
+import { decodeRsyncName, itemNameStart } from './rsync-parse.js';
+
+const SLICE_MS = 8;
+const SLASH = 0x2f;
+const BACKSLASH = 0x5c;
+
+export interface MeterOptions {
+  /** The new snapshot's data directory (rsync's destinations are below it). */
+  dataDir: string;
+  /** The previous complete snapshot's data directory, when rsync ran with --link-dest to it. */
+  previousDir?: string | undefined;
+  /** Regular files to draw for verification (every file equally likely); 0 for none. */
+  sample: number;
+  /**
+   * True when rsync writes into new, empty directories. A resumed directory can still hold an
+   * older file at a path rsync is about to replace, so nothing is measured before rsync ends.
+   */
+  fresh: boolean;
+  /** How many itemized entries the meter stays behind rsync while it runs; default 4096. */
+  lag?: number;
+}
+
+export interface SnapshotFigures {
+  /** Regular files in the snapshot. */
+  files: number;
+  /** Blocks the snapshot added (see the top of this file). */
+  bytesOnDisk: number;
+  /** The verification sample: paths relative to the data directory, as bytes. */
+  sample: Buffer[];
+  /** Entries stat'ed (itemized entries and directories), for the logs and the benchmark. */
+  statted: number;
+  /** Whether the tree had to be listed (a previous snapshot existed). */
+  listed: boolean;
+}
+
+/** A path relative to the data directory: a string when the name is plain ASCII, else bytes. */
+type Rel = string | Buffer;
+
+/**
+ * A uniform sample of a stream of unknown length (Li's algorithm L: O(k log(n/k)) random draws,
+ * not one per item). `take()` says whether the next item is kept; only then is it made and
+ * handed to `put()`, so the items passed over cost nothing.
+ */
+class Reservoir {
+  readonly items: Buffer[] = [];
+  private seen = 0;
+  private next = 0;
+  private w = 1;
+  private slot = -1;
+
+  constructor(private readonly k: number) {}
+
+  take(): boolean {
+    if (this.k <= 0) return false;
+    this.seen++;
+    if (this.seen <= this.k) {
+      this.slot = this.seen - 1;
+      return true;
+    }
+    if (this.seen !== this.next) return false;
+    this.slot = randomInt(this.k);
+    return true;
+  }
+
+  put(item: Buffer): void {
+    this.items[this.slot] = item;
+    if (this.seen >= this.k) {
+      this.w *= Math.exp(Math.log(uniform()) / this.k);
+      this.next = this.seen + Math.floor(Math.log(uniform()) / Math.log(1 - this.w)) + 1;
+    }
+  }
+}
+
+/** A uniform number in (0, 1) from the CSPRNG: which files get verified is not predictable. */
+function uniform(): number {
+  return (randomInt(2 ** 47) + 1) / (2 ** 47 + 2);
+}
+
+export class SnapshotMeter {
+  private readonly dataDir: string;
+  private readonly dataDirBytes: Buffer;
+  private readonly previousDir: string | undefined;
+  private readonly listTree: boolean;
+  private readonly lag: number;
+  private readonly reservoir: Reservoir;
+  /** Itemized entries not stat'ed yet, oldest first from `head`; `links` says which are `hf`. */
+  private queue: Rel[] = [];
+  private links: boolean[] = [];
+  private head = 0;
+  /** Entries that were not in place yet when tried during the run. */
+  private readonly later: Array<{ rel: Rel; link: boolean }> = [];
+  /** Directories to stat at the end (only when the tree is not listed). */
+  private readonly dirs = new Map<string, Rel>();
+  /** Inodes with more than one link already accounted for (`dev:ino`). */
+  private readonly linked = new Set<string>();
+  private files = 0;
+  private bytes = 0;
+  private statted = 0;
+
+  constructor(opts: MeterOptions) {
+    this.dataDir = path.resolve(opts.dataDir);
+    this.dataDirBytes = Buffer.from(this.dataDir + '/');
+    this.previousDir = opts.previousDir !== undefined ? path.resolve(opts.previousDir) : undefined;
+    this.listTree = this.previousDir !== undefined;
+    this.lag = opts.fresh ? Math.max(1, opts.lag ?? 4096) : Infinity;
+    this.reservoir = new Reservoir(opts.sample);
+    this.addDir('');
+  }
+
+  /**
+   * The `onItemLine` handler for one rsync run whose destination is `sub` (relative to the data
+   * directory, e.g. `srv/files`). The directories above it are ours (mkdir), so they count too.
+   */
+  source(sub: string): (line: Buffer, start: number, end: number) => void {
+    const clean = sub.replace(/^\/+|\/+$/g, '');
+    const parts = clean === '' ? [] : clean.split('/');
+    for (let i = 1; i <= parts.length; i++) this.addDir(parts.slice(0, i).join('/'));
+    const prefix = clean === '' ? '' : `${clean}/`;
+    const prefixBytes = Buffer.from(prefix);
+    return (line, start, end) => this.item(line, start, end, prefix, prefixBytes);
+  }
+
+  /** Stats what is left, lists the tree when needed, and gives the figures. */
+  async finish(signal?: AbortSignal): Promise<SnapshotFigures> {
+    for (; this.head < this.queue.length; this.head++)
+      this.measure(this.queue[this.head]!, this.links[this.head]!, false);
+    this.queue = [];
+    this.links = [];
+    this.head = 0;
+    for (const e of this.later) this.measure(e.rel, e.link, false);
+    this.later.length = 0;
+    if (this.listTree) await this.list(signal);
+    else {
+      for (const rel of this.dirs.values()) {
+        const st = lstatSync(this.abs(rel), { throwIfNoEntry: false });
+        if (!st?.isDirectory()) continue;
+        this.statted++;
+        this.bytes += st.blocks * 512;
+      }
+    }
+    return {
+      files: this.files,
+      bytesOnDisk: this.bytes,
+      sample: this.reservoir.items,
+      statted: this.statted,
+      listed: this.listTree,
+    };
+  }
+
+  private item(line: Buffer, start: number, end: number, prefix: string, prefixBytes: Buffer) {
+    // `*deleting` (only when a resumed directory is cleaned) adds nothing.
+    if (line[start] === 0x2a) return;
+    const isDir = line[start + 1] === 0x64;
+    const nameStart = itemNameStart(line, start, end);
+    let nameEnd = end;
+    if (isDir) {
+      if (this.listTree) return;
+      while (nameEnd > nameStart && line[nameEnd - 1] === SLASH) nameEnd--;
+      if (nameEnd - nameStart === 1 && line[nameStart] === 0x2e) nameEnd = nameStart; // "./"
+    }
+    const rel = relPath(line, nameStart, nameEnd, prefix, prefixBytes);
+    if (isDir) {
+      this.addDir(rel);
+      return;
+    }
+    this.queue.push(rel);
+    // `hf`: rsync -H linked this name to another entry of the tree, which is counted on its own.
+    this.links.push(line[start] === 0x68);
+    if (this.queue.length - this.head > this.lag) {
+      this.measure(this.queue[this.head]!, this.links[this.head]!, true);
+      this.head++;
+    }
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.links = this.links.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private addDir(rel: Rel): void {
+    const key = typeof rel === 'string' ? rel : `\0${rel.toString('hex')}`;
+    this.dirs.set(key, rel);
+  }
+
+  private abs(rel: Rel): string | Buffer {
+    if (typeof rel === 'string') return rel === '' ? this.dataDir : `${this.dataDir}/${rel}`;
+    return Buffer.concat([this.dataDirBytes, rel]);
+  }
+
+  /**
+   * One itemized non-directory entry. During the run, one that is not there yet comes later. A
+   * `link` (rsync -H) adds a name, not an inode. An inode seen with one link can still get more
+   * names later in the run, but only through such `hf` entries, so it is never counted twice.
+   */
+  private measure(rel: Rel, link: boolean, duringRun: boolean): void {
+    const abs = this.abs(rel);
+    const st: Stats | undefined = lstatSync(abs, { throwIfNoEntry: false });
+    if (!st) {
+      // Not renamed into place yet; after rsync, a file it could not copy (named in its warnings).
+      if (duringRun) this.later.push({ rel, link });
+      return;
+    }
+    this.statted++;
+    if (!this.listTree && st.isFile()) {
+      this.files++;
+      if (this.reservoir.take())
+        this.reservoir.put(typeof rel === 'string' ? Buffer.from(rel) : rel);
+    }
+    if (link) return;
+    if (st.nlink <= 1) {
+      this.bytes += st.blocks * 512;
+      return;
+    }
+    // Several links: exact inode numbers (64-bit), each inode once, and not the previous
+    // snapshot's own inode at this path (a hard link --link-dest made).
+    const big = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
+    if (!big) return;
+    const key = `${big.dev}:${big.ino}`;
+    if (this.linked.has(key)) return;
+    this.linked.add(key);
+    if (this.isPrevious(rel, big)) return;
+    this.bytes += Number(big.blocks) * 512;
+  }
+
+  private isPrevious(rel: Rel, st: BigIntStats): boolean {
+    if (this.previousDir === undefined) return false;
+    const prev = lstatSync(
+      typeof rel === 'string'
+        ? `${this.previousDir}/${rel}`
+        : Buffer.concat([Buffer.from(this.previousDir + '/'), rel]),
+      { bigint: true, throwIfNoEntry: false },
+    );
+    return prev !== undefined && prev.ino === st.ino && prev.dev === st.dev;
+  }
+
+  /**
+   * Lists the tree: every directory is new (its blocks count), every regular file is counted and
+   * offered to the sample. readdir only, in slices of a few milliseconds so that the event loop
+   * still turns; the dentries are cached right after rsync.
+   */
+  private async list(signal?: AbortSignal): Promise<void> {
+    let sliceStart = Date.now();
+    const stack: Buffer[] = [Buffer.alloc(0)];
+    const slash = Buffer.from('/');
+    while (stack.length > 0) {
+      const rel = stack.pop()!;
+      const abs = rel.length === 0 ? this.dataDir : Buffer.concat([this.dataDirBytes, rel]);
+      const dir = lstatSync(abs, { throwIfNoEntry: false });
+      if (!dir?.isDirectory()) continue;
+      this.statted++;
+      this.bytes += dir.blocks * 512;
+      for (const e of readdirSync(abs, { withFileTypes: true, encoding: 'buffer' })) {
+        if (e.isDirectory()) {
+          stack.push(rel.length === 0 ? e.name : Buffer.concat([rel, slash, e.name]));
+        } else if (e.isFile()) {
+          this.files++;
+          if (this.reservoir.take())
+            this.reservoir.put(rel.length === 0 ? e.name : Buffer.concat([rel, slash, e.name]));
+        }
+      }
+      if (Date.now() - sliceStart > SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        signal?.throwIfAborted();
+        sliceStart = Date.now();
+      }
+    }
+  }
+}
+
+/** `prefix` + the decoded name: a string for plain ASCII names, bytes for escaped ones. */
+function relPath(
+  line: Buffer,
+  start: number,
+  end: number,
+  prefix: string,
+  prefixBytes: Buffer,
+): Rel {
+  let plain = true;
+  for (let i = start; i < end; i++) {
+    const b = line[i]!;
+    if (b === BACKSLASH || b >= 0x80) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    const name = line.toString('latin1', start, end);
+    return name === '' ? prefix.replace(/\/$/, '') : prefix + name;
+  }
+  return Buffer.concat([prefixBytes, decodeRsyncName(line.toString('latin1', start, end))]);
+}
