@@ -27,7 +27,7 @@ export interface PrometheusDeps {
   store: Store;
   clock: Clock;
   site: Pick<SiteService, 'get'>;
-  monitor: Pick<MonitorService, 'statuses'>;
+  monitor: Pick<MonitorService, 'statuses' | 'generation'>;
   metrics: Pick<MetricsService, 'usage' | 'suspended'>;
   incidents: Pick<IncidentService, 'unresolved'>;
   backups: Pick<BackupService, 'overview' | 'listTargets'>;
@@ -38,8 +38,30 @@ export interface PrometheusDeps {
   version: string;
 }
 
-/** A page is served again to scrapes that start within this long after it (see scrape()). */
+/** The small part is served again to scrapes that start within this long after it. */
 const REUSE_MS = 1_000;
+/** The per-device part is rebuilt after this long even when nothing moved (values age out). */
+const DEVICE_PART_MAX_AGE_MS = 60_000;
+
+/** The small families as text, built for each scrape. */
+interface Head {
+  body: Buffer;
+  buildMs: number;
+}
+/** The per-device families, and the device counts they were built from. */
+interface DevicePart {
+  counts: Snapshot['devices'];
+  page: Page;
+}
+/** One scrape's answer: the small part, then the per-device part. */
+export interface Scrape {
+  head: Head;
+  devices: Page;
+  /** The per-device part was built before this scrape (nothing had changed since). */
+  devicesReused: boolean;
+  /** Milliseconds of building this scrape waited for. */
+  buildMs: number;
+}
 
 const BACKUP_RESULTS = ['succeeded', 'warning', 'failed', 'interrupted', 'running'] as const;
 const TRAP_RESULTS = ['accepted', 'dropped', 'malformed', 'auth_failure', 'ignored'] as const;
@@ -75,9 +97,18 @@ export class PrometheusExporter {
   private readonly interfaceLabels: InterfaceLabels;
   private readonly interfaceColumns = new InterfaceColumns();
   private snap: Snapshot | undefined;
-  /** The page being built, or the last one while it is younger than REUSE_MS. */
-  private current:
-    { startedAt: number; done: boolean; page: Promise<Page>; built?: Page } | undefined;
+  /** The per-device part being built, or the last one while its key stands and it is young. */
+  private devices:
+    | {
+        key: string;
+        startedAt: number;
+        done: boolean;
+        part: Promise<DevicePart>;
+        built?: DevicePart;
+      }
+    | undefined;
+  /** The small part being built, or the last one while it is younger than REUSE_MS. */
+  private head: { startedAt: number; done: boolean; head: Promise<Head> } | undefined;
   private readonly pool = new PagePool();
   private boxId: string | undefined;
   private lastLength = 0;
@@ -108,50 +139,99 @@ export class PrometheusExporter {
   }
 
   /**
-   * The current page. Scrapes that arrive while one is being built, or within REUSE_MS of its
-   * start, get that one: HQ's Prometheus pairs and dashboards polling together cost one build,
-   * and the values (polled once a minute) cannot have moved on in a second.
+   * The current page, in two parts. The large per-device part is rebuilt only when what it shows
+   * can have changed: a monitoring cycle committed, the inventory changed (the change feed moved),
+   * or it is older than DEVICE_PART_MAX_AGE_MS (values age out of it). Polls come once a minute
+   * and reachability every 30 s, so most scrapes get it as built, compressed once. The small part
+   * (process, box, incidents, backups, jobs) is built for every scrape, shared by scrapes that
+   * arrive while it is built or within REUSE_MS of it.
    */
-  scrape(): Promise<Page> {
+  async scrape(): Promise<Scrape> {
+    const { part, waited } = this.devicePart();
+    const devices = await part;
+    const head = await this.headPart(devices.counts);
+    return {
+      head,
+      devices: devices.page,
+      devicesReused: !waited,
+      buildMs: head.buildMs + (waited ? devices.page.buildMs : 0),
+    };
+  }
+
+  /** The per-device part, and whether this scrape waited for it to be built. */
+  private devicePart(): { part: Promise<DevicePart>; waited: boolean } {
     const now = this.deps.clock.now();
-    const c = this.current;
-    if (c && (!c.done || now - c.startedAt < REUSE_MS)) return c.page;
-    c?.built?.retire();
-    const entry: NonNullable<typeof this.current> = {
+    // Read before the data: a change during the build makes the next scrape build again.
+    const key = `${this.deps.monitor.generation}|${this.deps.store.changes.visibleSeq}`;
+    const c = this.devices;
+    if (c && !c.done) return { part: c.part, waited: true };
+    if (c && c.key === key && now - c.startedAt < DEVICE_PART_MAX_AGE_MS)
+      return { part: c.part, waited: false };
+    c?.built?.page.retire();
+    const entry: NonNullable<typeof this.devices> = {
+      key,
       startedAt: now,
       done: false,
-      page: this.build(),
+      part: this.buildDevices(),
     };
-    this.current = entry;
-    entry.page.then(
-      (page) => {
+    this.devices = entry;
+    entry.part.then(
+      (part) => {
         entry.done = true;
-        entry.built = page;
+        entry.built = part;
       },
       () => {
         // A failed build is not reused: the next scrape tries again.
-        if (this.current === entry) this.current = undefined;
+        if (this.devices === entry) this.devices = undefined;
       },
     );
-    return entry.page;
+    return { part: entry.part, waited: true };
   }
 
-  private async build(): Promise<Page> {
-    const { store, config, monitor } = this.deps;
+  private headPart(counts: Snapshot['devices']): Promise<Head> {
+    const now = this.deps.clock.now();
+    const c = this.head;
+    if (c && (!c.done || now - c.startedAt < REUSE_MS)) return c.head;
+    const entry: NonNullable<typeof this.head> = {
+      startedAt: now,
+      done: false,
+      head: this.buildHead(counts),
+    };
+    this.head = entry;
+    entry.head.then(
+      () => {
+        entry.done = true;
+      },
+      () => {
+        if (this.head === entry) this.head = undefined;
+      },
+    );
+    return entry.head;
+  }
+
+  private async buildHead(counts: Snapshot['devices']): Promise<Head> {
+    const started = performance.now();
+    const snap = await this.snapshot();
+    snap.devices = { ...counts };
+    this.snap = snap;
+    const body = Buffer.from(await this.registry.metrics(), 'utf8');
+    return { body, buildMs: performance.now() - started };
+  }
+
+  private async buildDevices(): Promise<DevicePart> {
+    const { store, config, monitor, clock } = this.deps;
     const started = performance.now();
     // Only what the page shows is kept: whole records held through the build would outlive the
     // young generation (the box runs with a small one) and cost major collections.
-    const [devices, statuses, snap] = await Promise.all([
+    const [devices, statuses] = await Promise.all([
       store.devices.list().then((all) => all.map(summaryOf)),
       monitor.statuses(),
-      this.snapshot(),
     ]);
     const interfaces = await this.interfaceLabels.of(devices);
-    for (const d of devices) snap.devices[statuses.get(d.id) ?? 'unknown'] += 1;
-    this.snap = snap;
-    // The page is about as long as the previous one: start there, so it is rarely regrown.
+    const counts = { up: 0, down: 0, flapping: 0, unknown: 0 };
+    for (const d of devices) counts[statuses.get(d.id) ?? 'unknown'] += 1;
+    // The part is about as long as the previous one: start there, so it is rarely regrown.
     const out = new ExpositionWriter(this.pool.take(this.lastLength + 64 * 1024));
-    out.text(await this.registry.metrics());
     const freshForS = Math.max(
       3 * Math.max(config.monitor.pollIntervalS, config.monitor.reachIntervalS),
       300,
@@ -163,13 +243,16 @@ export class PrometheusExporter {
         interfaces,
         metrics: store.metrics,
         columns: this.interfaceColumns,
-        freshAfterS: snap.nowS - freshForS,
+        freshAfterS: Math.floor(clock.now() / 1000) - freshForS,
       },
       out,
     );
     const body = out.finish();
     this.lastLength = body.length;
-    return new Page(body, performance.now() - started, out.buffer, this.pool);
+    return {
+      counts,
+      page: new Page(body, performance.now() - started, out.buffer, this.pool),
+    };
   }
 
   private async snapshot(): Promise<Snapshot> {

@@ -154,6 +154,7 @@ export class MonitorService {
       await this.deps.store.write([this.deps.store.monitorState.delOp(deviceId)]);
       await this.deps.store.metrics.forgetDevice(deviceId);
     });
+    this.commits += 1;
   }
 
   private dropMemory(states: Map<string, MonitorStateRecord>, deviceId: string): void {
@@ -170,7 +171,26 @@ export class MonitorService {
    * overwrite each other's part), then the samples; then evaluates the observations. Devices
    * deleted while the cycle ran are left out, under the same lock as forgetDevice.
    */
+  /**
+   * Moves on whenever a cycle committed or a device was forgotten: what the monitor shows
+   * (states, latest values) can only have changed then. Readers that build something large from
+   * it (the Prometheus page) keep their result while it stands still.
+   */
+  get generation(): number {
+    return this.commits;
+  }
+  private commits = 0;
+
+  /** Counted once the commit is over: a reader that saw the old count looks again afterwards. */
   private async commitCycle(outcomes: readonly DeviceOutcome[]): Promise<void> {
+    try {
+      await this.commitOutcomes(outcomes);
+    } finally {
+      this.commits += 1;
+    }
+  }
+
+  private async commitOutcomes(outcomes: readonly DeviceOutcome[]): Promise<void> {
     const { store } = this.deps;
     const states = await this.stateMap();
     const observations = await this.commitLock.run(async () => {

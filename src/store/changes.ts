@@ -155,6 +155,11 @@ export class ChangesStore {
     return out;
   }
 
+  /** The newest change a reader may see (0 before the feed is ready): moves with every change. */
+  get visibleSeq(): number {
+    return this.seqs.visibleThrough();
+  }
+
   async state(): Promise<FeedState> {
     await this.ready();
     return {

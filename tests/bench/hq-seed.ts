@@ -36,7 +36,7 @@ const TYPES = ['switch', 'server', 'access-point', 'printer', 'workstation', 'ro
 const SEVERITIES = ['critical', 'major', 'minor', 'warning'] as const;
 
 /** Ids look like the appliance's own (randomId(8): 11 characters). */
-const deviceId = (n: number) => `dv${n.toString(36).padStart(9, '0')}`;
+export const deviceId = (n: number) => `dv${n.toString(36).padStart(9, '0')}`;
 
 function device(n: number, now: string): DeviceRecord {
   const id = deviceId(n);

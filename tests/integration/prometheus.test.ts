@@ -391,7 +391,7 @@ describe.skipIf(skip)('GET /metrics', () => {
     expect(pages.every((p) => p.status === 200)).toBe(true);
     expect(new Set(bodies).size).toBe(1);
     const timing = pages.map((p) => p.headers.get('server-timing'));
-    expect(timing[0]).toMatch(/^build;dur=\d+(\.\d)?$/);
+    expect(timing[0]).toMatch(/^build;dur=\d+(\.\d)?, devices;desc="(built|reused)"$/);
     expect(new Set(timing).size).toBe(1);
     // Within the second a failure would show up in the counter, but the page is the same one …
     await t.request('/api/v1/me', { headers: { authorization: 'Bearer nope' } });
@@ -404,6 +404,41 @@ describe.skipIf(skip)('GET /metrics', () => {
     expect(gz.headers.get('vary')).toBe('Accept-Encoding');
     const text = gunzipSync(Buffer.from(await gz.arrayBuffer())).toString('utf8');
     expect(text).toContain('# TYPE caretaker_info gauge');
+  });
+
+  it('rebuilds the per-device part when the inventory or the monitor moved, or after a minute', async () => {
+    const deviceInfo = (m: Map<string, number>, id: string) =>
+      [...m.keys()].find((k) => k.startsWith(`caretaker_device_info{device="${id}"`));
+    const before = parseExposition(await scrapeText());
+    expect(deviceInfo(before, 'gw')).toContain('name="gw-branch"');
+    // A value written behind the monitor's back is not seen while the part stands …
+    const core = 'caretaker_device_cpu_usage_ratio{device="core"}';
+    const cpu = (value: number) =>
+      t.deps.metrics.write([
+        {
+          deviceId: 'core',
+          source: 'snmp',
+          at: clock.now(),
+          samples: [{ metric: 'cpu.load_pct', instance: '', value }],
+        },
+      ]);
+    await cpu(77);
+    const reused = await scrape();
+    expect(reused.headers.get('server-timing')).toContain('devices;desc="reused"');
+    expect(parseExposition(await reused.text()).get(core)).toBe(before.get(core));
+    // … a change of the inventory (the change feed moves) rebuilds it at once …
+    const renamed = await adminJson('PATCH', '/devices/gw', { name: 'gw-renamed' });
+    expect(renamed.status).toBe(200);
+    const rebuilt = await scrape();
+    expect(rebuilt.headers.get('server-timing')).toContain('devices;desc="built"');
+    const after = parseExposition(await rebuilt.text());
+    expect(deviceInfo(after, 'gw')).toContain('name="gw-renamed"');
+    expect(after.get(core)).toBe(0.77);
+    // … and so does a minute without any change.
+    await cpu(12);
+    clock.advance(60_000);
+    expect(parseExposition(await scrapeText()).get(core)).toBe(0.12);
+    await adminJson('PATCH', '/devices/gw', { name: 'gw-branch' });
   });
 
   it('gives a read token nothing to change', async () => {

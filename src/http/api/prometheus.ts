@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { Hono } from 'hono';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
@@ -64,18 +65,33 @@ export function prometheusEndpoint(deps: AppDeps) {
     }
     exporter ??= new PrometheusExporter({ ...deps, authFailures: () => badAuth.failures });
     const page = await exporter.scrape();
-    // The page's buffer is reused once every response that sends it has ended.
-    const release = page.hold();
+    // The per-device part's buffer is reused once every response that sends it has ended.
+    const release = page.devices.hold();
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     outgoing?.once('close', release);
     c.header('Content-Type', exporter.contentType);
     c.header('Vary', 'Accept-Encoding');
-    c.header('Server-Timing', `build;dur=${page.buildMs.toFixed(1)}`);
-    if (acceptsGzip(c.req.header('accept-encoding'))) {
-      c.header('Content-Encoding', 'gzip');
-      return c.body(bytes(await page.gzipped()));
-    }
-    return c.body(bytes(page.body));
+    c.header(
+      'Server-Timing',
+      `build;dur=${page.buildMs.toFixed(1)}, devices;desc="${page.devicesReused ? 'reused' : 'built'}"`,
+    );
+    // Two parts, sent one after the other; compressed as two gzip members (RFC 1952 allows a
+    // stream of members; Prometheus, curl and browsers read them as one body), so the large part
+    // is compressed once per build, not once per scrape.
+    const gzip = acceptsGzip(c.req.header('accept-encoding'));
+    const parts = gzip
+      ? [gzipSync(page.head.body, { level: 1 }), await page.devices.gzipped()]
+      : [page.head.body, page.devices.body];
+    if (gzip) c.header('Content-Encoding', 'gzip');
+    c.header('Content-Length', String(parts[0]!.length + parts[1]!.length));
+    return c.body(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const p of parts) controller.enqueue(bytes(p));
+          controller.close();
+        },
+      }),
+    );
   });
   return { badAuth, routes };
 }
