@@ -8,20 +8,21 @@
  * no blocks. So the only entries that can add blocks are the itemized ones and the directories
  * (rsync makes every directory anew, but itemizes one only when its attributes differ from the
  * previous snapshot's). The meter stats just those:
- * - itemized files, symlinks and others while rsync runs, a few thousand lines behind it (rsync
- *   prints a file's line before its receiver has renamed the file into place; what is not there
- *   yet is tried again at the end), so on a first snapshot of 100,000 files this costs no time
- *   after rsync and no list of 100,000 names;
+ * - itemized files, symlinks and others while rsync runs, as soon as rsync has put them in place
+ *   (it prints a file's line before its receiver renames the file into place), on the core rsync
+ *   leaves idle: a first snapshot of 100,000 files costs no time after rsync and no list of
+ *   100,000 names;
  * - directories after rsync (a directory grows while rsync fills it). Without a previous snapshot
  *   every directory was itemized. With one, the tree is listed (readdir, no stat per file), which
  *   also counts the files and draws the verification sample.
  *
  * `bytesOnDisk` is then st_blocks × 512 of every directory and of every itemized entry's inode,
  * each inode once, leaving out an inode that is still the previous snapshot's at the same path.
- * That is what `measureSnapshot(dir, previousDir)` finds by walking everything, with one known
- * difference: a file whose inode in the previous snapshot has reached the file system's link
- * limit is copied by rsync instead of linked, and is counted only if rsync itemizes that copy.
- * Sources that overlap (one inside another) can have a path counted twice.
+ * That is what `measureSnapshot(dir, previousDir)` finds by walking everything, with known
+ * differences in rare cases: a file whose inode in the previous snapshot has reached the file
+ * system's link limit is copied by rsync instead of linked, and is counted only if rsync itemizes
+ * that copy; a file rsync sends twice (its transfer checksum failed) and sources that overlap (one
+ * inside another) can have a path counted twice.
  */
 import { lstatSync, readdirSync, type BigIntStats, type Stats } from 'node:fs';
 import { randomInt } from 'node:crypto';
@@ -29,6 +30,8 @@ import path from 'node:path';
 import { decodeRsyncName, itemNameStart } from './rsync-parse.js';
 
 const SLICE_MS = 8;
+/** While rsync runs, the oldest waiting entries are tried once every this many item lines. */
+const TRY_EVERY = 32;
 const SLASH = 0x2f;
 const BACKSLASH = 0x5c;
 
@@ -44,8 +47,11 @@ export interface MeterOptions {
    * older file at a path rsync is about to replace, so nothing is measured before rsync ends.
    */
   fresh: boolean;
-  /** How many itemized entries the meter stays behind rsync while it runs; default 4096. */
-  lag?: number;
+  /**
+   * At most this many itemized entries wait while rsync runs (default 4096): beyond it, one that
+   * is still not in place is set aside and tried again after rsync.
+   */
+  maxLag?: number;
 }
 
 export interface SnapshotFigures {
@@ -109,7 +115,9 @@ export class SnapshotMeter {
   private readonly dataDirBytes: Buffer;
   private readonly previousDir: string | undefined;
   private readonly listTree: boolean;
-  private readonly lag: number;
+  private readonly duringRun: boolean;
+  private readonly maxLag: number;
+  private sinceTry = 0;
   private readonly reservoir: Reservoir;
   /** Itemized entries not stat'ed yet, oldest first from `head`; `links` says which are `hf`. */
   private queue: Rel[] = [];
@@ -130,7 +138,8 @@ export class SnapshotMeter {
     this.dataDirBytes = Buffer.from(this.dataDir + '/');
     this.previousDir = opts.previousDir !== undefined ? path.resolve(opts.previousDir) : undefined;
     this.listTree = this.previousDir !== undefined;
-    this.lag = opts.fresh ? Math.max(1, opts.lag ?? 4096) : Infinity;
+    this.duringRun = opts.fresh;
+    this.maxLag = Math.max(1, opts.maxLag ?? 4096);
     this.reservoir = new Reservoir(opts.sample);
     this.addDir('');
   }
@@ -150,12 +159,13 @@ export class SnapshotMeter {
 
   /** Stats what is left, lists the tree when needed, and gives the figures. */
   async finish(signal?: AbortSignal): Promise<SnapshotFigures> {
+    // rsync is done: what is not there now is a file it could not copy (named in its warnings).
     for (; this.head < this.queue.length; this.head++)
-      this.measure(this.queue[this.head]!, this.links[this.head]!, false);
+      this.measure(this.queue[this.head]!, this.links[this.head]!);
     this.queue = [];
     this.links = [];
     this.head = 0;
-    for (const e of this.later) this.measure(e.rel, e.link, false);
+    for (const e of this.later) this.measure(e.rel, e.link);
     this.later.length = 0;
     if (this.listTree) await this.list(signal);
     else {
@@ -194,8 +204,27 @@ export class SnapshotMeter {
     this.queue.push(rel);
     // `hf`: rsync -H linked this name to another entry of the tree, which is counted on its own.
     this.links.push(line[start] === 0x68);
-    if (this.queue.length - this.head > this.lag) {
-      this.measure(this.queue[this.head]!, this.links[this.head]!, true);
+    if (!this.duringRun) return;
+    if (++this.sinceTry >= TRY_EVERY || this.queue.length - this.head > this.maxLag) {
+      this.sinceTry = 0;
+      this.catchUp();
+    }
+  }
+
+  /**
+   * Measures the oldest waiting entries that rsync has put in place. rsync prints a file's line
+   * before its receiver renames the file into place, and the receiver keeps rsync's order, so the
+   * first entry not there yet means the rest is not either: wait for the next try. Once too many
+   * wait, the oldest is set aside for after rsync.
+   */
+  private catchUp(): void {
+    while (this.head < this.queue.length) {
+      const rel = this.queue[this.head]!;
+      const link = this.links[this.head]!;
+      if (!this.measure(rel, link)) {
+        if (this.queue.length - this.head <= this.maxLag) break;
+        this.later.push({ rel, link });
+      }
       this.head++;
     }
     if (this.head > 4096 && this.head * 2 > this.queue.length) {
@@ -216,38 +245,34 @@ export class SnapshotMeter {
   }
 
   /**
-   * One itemized non-directory entry. During the run, one that is not there yet comes later. A
-   * `link` (rsync -H) adds a name, not an inode. An inode seen with one link can still get more
-   * names later in the run, but only through such `hf` entries, so it is never counted twice.
+   * One itemized non-directory entry; false when it is not there. A `link` (rsync -H) adds a
+   * name, not an inode. An inode seen with one link can still get more names later in the run,
+   * but only through such `hf` entries, so it is never counted twice.
    */
-  private measure(rel: Rel, link: boolean, duringRun: boolean): void {
+  private measure(rel: Rel, link: boolean): boolean {
     const abs = this.abs(rel);
     const st: Stats | undefined = lstatSync(abs, { throwIfNoEntry: false });
-    if (!st) {
-      // Not renamed into place yet; after rsync, a file it could not copy (named in its warnings).
-      if (duringRun) this.later.push({ rel, link });
-      return;
-    }
+    if (!st) return false;
     this.statted++;
     if (!this.listTree && st.isFile()) {
       this.files++;
       if (this.reservoir.take())
         this.reservoir.put(typeof rel === 'string' ? Buffer.from(rel) : rel);
     }
-    if (link) return;
+    if (link) return true;
     if (st.nlink <= 1) {
       this.bytes += st.blocks * 512;
-      return;
+      return true;
     }
     // Several links: exact inode numbers (64-bit), each inode once, and not the previous
     // snapshot's own inode at this path (a hard link --link-dest made).
     const big = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
-    if (!big) return;
+    if (!big) return true;
     const key = `${big.dev}:${big.ino}`;
-    if (this.linked.has(key)) return;
+    if (this.linked.has(key)) return true;
     this.linked.add(key);
-    if (this.isPrevious(rel, big)) return;
-    this.bytes += Number(big.blocks) * 512;
+    if (!this.isPrevious(rel, big)) this.bytes += Number(big.blocks) * 512;
+    return true;
   }
 
   private isPrevious(rel: Rel, st: BigIntStats): boolean {

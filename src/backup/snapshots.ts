@@ -482,12 +482,21 @@ export async function getSnapshot(
   return typeof info === 'string' ? undefined : info;
 }
 
-/** The newest complete snapshot: the `--link-dest` for the next run. */
+/**
+ * The newest complete snapshot: the `--link-dest` for the next run. Searched from the newest name
+ * down, so that a run reads one manifest, not one per snapshot kept.
+ */
 export async function latestComplete(
   targetPath: string,
   jobId: string,
 ): Promise<SnapshotInfo | undefined> {
-  return (await listSnapshots(targetPath, jobId)).at(-1);
+  const jobDir = jobDirOf(targetPath, jobId);
+  const names = (await listEntries(jobDir)).filter(isValidSnapshotName).sort(compareSnapshotNames);
+  for (let i = names.length - 1; i >= 0; i--) {
+    const info = await inspectComplete(targetPath, jobId, names[i]!);
+    if (typeof info !== 'string') return info;
+  }
+  return undefined;
 }
 
 /** Everything in the job directory that looks like a snapshot but is not a complete one. */
@@ -524,10 +533,16 @@ export async function removeIncomplete(
 ): Promise<string[]> {
   const keep = new Set(opts.keep ?? []);
   const removed: string[] = [];
-  for (const item of await incompleteSnapshots(targetPath, jobId)) {
-    if (item.kind === 'invalid' || keep.has(item.entry) || keep.has(item.name)) continue;
-    await removeTree(item.dir);
-    removed.push(item.entry);
+  const jobDir = jobDirOf(targetPath, jobId);
+  // Only the suffixed entries: a plain name is never removed here, so its manifest is not read.
+  const leftovers = (await listEntries(jobDir))
+    .map((entry) => ({ entry, s: stripSuffix(entry) }))
+    .filter((e) => e.s !== undefined && e.s.kind !== 'plain')
+    .sort((a, b) => compareSnapshotNames(a.s!.name, b.s!.name));
+  for (const { entry, s } of leftovers) {
+    if (keep.has(entry) || keep.has(s!.name)) continue;
+    await removeTree(path.join(jobDir, entry));
+    removed.push(entry);
   }
   if (removed.length > 0) await fsyncDir(jobDirOf(targetPath, jobId));
   return removed;

@@ -77,7 +77,7 @@ function hostileTree(dir: string): void {
 
 describe('SnapshotMeter', () => {
   for (const lag of [1, 4096]) {
-    it(`equals a full walk, first and incremental snapshots (lag ${lag})`, async () => {
+    it(`equals a full walk, first and incremental snapshots (at most ${lag} waiting)`, async () => {
       const src = path.join(root, `src-${lag}`);
       const other = path.join(root, `other-${lag}`);
       mkdirSync(src);
@@ -89,7 +89,7 @@ describe('SnapshotMeter', () => {
         { path: other, sub: `home/other-${lag}` },
       ];
       const first = path.join(root, `snap1-${lag}`, 'data');
-      const m1 = await snapshot(first, sources, { sample: 1000, fresh: true, lag });
+      const m1 = await snapshot(first, sources, { sample: 1000, fresh: true, maxLag: lag });
       const w1 = await measureSnapshot(first);
       expect(m1.listed).toBe(false);
       expect(m1.files).toBe(w1.files);
@@ -113,7 +113,7 @@ describe('SnapshotMeter', () => {
         previousDir: first,
         sample: 5,
         fresh: true,
-        lag,
+        maxLag: lag,
       });
       const w2 = await measureSnapshot(second, first);
       expect(m2.listed).toBe(true);

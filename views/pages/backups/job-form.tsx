@@ -276,7 +276,7 @@ export function JobFormPage(p: JobFormProps) {
               value={v.schedule}
               options={SCHEDULE_PRESETS}
               errors={e}
-              hint="At night the files are not in use. Cron times are in the box’s system time zone; the job’s page shows the next run. A run missed while the box was off starts once it is back."
+              hint="At night the files are not in use. Cron times are in the site’s time zone (Settings → Site); a time the clock skips when summer time starts runs an hour later, a time it shows twice runs once. The job’s page shows the next run. A run missed while the box was off starts once it is back."
             />
             <div data-show-if="schedule=custom">
               <Field
