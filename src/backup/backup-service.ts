@@ -44,6 +44,15 @@ import { initTarget, probeTarget, probeError, type TargetProbe } from './targets
 import { targetInputSchema } from './target-schema.js';
 import { checkRestoreDestination } from './safe-path.js';
 import { resolveForRestore } from './snapshot-browse.js';
+import { snapshotSubdir, sourceSubdir, type RunSource } from './source-dirs.js';
+import {
+  describeDestination,
+  planRestore,
+  type RestoreDestination,
+  type RestoreWhat,
+} from './restore-plan.js';
+
+export { snapshotSubdir, sourceSubdir } from './source-dirs.js';
 
 const pathText = z
   .string()
@@ -155,10 +164,15 @@ export const restoreInputSchema = z.strictObject({
   snapshot: z.string().min(1).max(64),
   /** Path inside the snapshot (as listed by the browser), e.g. `srv/files/report.odt`. */
   path: z.string().min(1).max(4096),
-  /** original: back where it came from; directory: into this directory on the box. */
+  /**
+   * original: back where it came from (on the box, or on the SSH host it came from); directory:
+   * into this folder on the box; source-directory: into this new folder on the machine it came
+   * from (a local source's is the box).
+   */
   destination: z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('original') }),
     z.strictObject({ kind: z.literal('directory'), path: pathText }),
+    z.strictObject({ kind: z.literal('source-directory'), path: pathText }),
   ]),
   /** Replace files that are newer at the destination (default: they are kept). */
   overwrite: z.boolean().default(false),
@@ -192,7 +206,7 @@ export interface BackupDeps {
 export interface RunProgress {
   runId: string;
   jobId: string;
-  phase: 'checking' | 'copying' | 'verifying' | 'finishing';
+  phase: 'checking' | 'copying' | 'verifying' | 'finishing' | 'restoring';
   bytes: number;
   percent: number;
   rate?: string;
@@ -226,21 +240,6 @@ async function assertLocalSource(p: string): Promise<void> {
     throw new AppError('SOURCE_MISSING', `The source ${p} is not a directory.`, {
       kind: 'permanent',
     });
-}
-
-/** Where a source lands inside a snapshot: its absolute path, without the leading slash. */
-export function snapshotSubdir(sourcePath: string): string {
-  return sourcePath.replace(/^\/+/, '').replace(/\/+$/, '') || 'root';
-}
-
-/** A source's folder in a snapshot: local paths as they are, remote ones below the host name. */
-type RunSource = BackupSource | { kind: 'appliance' };
-
-export function sourceSubdir(s: RunSource): string {
-  if (s.kind === 'appliance') return 'caretaker-appliance';
-  if (s.kind === 'rsyncd')
-    return `${s.host}/${s.module}${s.path.replace(/^\/+|\/+$/g, '') ? `/${snapshotSubdir(s.path)}` : ''}`;
-  return s.kind === 'local' ? snapshotSubdir(s.path) : `${s.host}/${snapshotSubdir(s.path)}`;
 }
 
 export class BackupService {
@@ -408,11 +407,17 @@ export class BackupService {
     return r.data;
   }
 
-  /** A job's schedule is wall-clock time at the site ("30 1 * * *" is 01:30 there). */
-  private async nextRunAt(schedule: string): Promise<string | undefined> {
+  /**
+   * A job's schedule is wall-clock time at the site ("30 1 * * *" is 01:30 there). The zone it
+   * was read in is kept with it, so that a change of the site's zone moves the next start.
+   */
+  private async nextRunAt(
+    schedule: string,
+  ): Promise<{ nextRunAt: string; nextRunTz: string } | undefined> {
     if (!schedule) return undefined;
-    const d = this.deps.nextRun(schedule, await this.deps.timeZone());
-    return d ? d.toISOString() : undefined;
+    const tz = await this.deps.timeZone();
+    const d = this.deps.nextRun(schedule, tz);
+    return d ? { nextRunAt: d.toISOString(), nextRunTz: tz } : undefined;
   }
 
   async createJob(input: unknown, ctx: RequestContext): Promise<BackupJob> {
@@ -426,7 +431,7 @@ export class BackupService {
         ...v,
         sources: this.sealSources(v.sources),
         retention: v.retention,
-        ...(next ? { nextRunAt: next } : {}),
+        ...next,
         createdAt: iso(now),
         createdBy: actorLabel(ctx.actor),
         updatedAt: iso(now),
@@ -454,7 +459,7 @@ export class BackupService {
         sources: this.sealSources(v.sources, old),
         id,
         retention: v.retention,
-        ...(next ? { nextRunAt: next } : {}),
+        ...next,
         createdAt: old.createdAt,
         createdBy: old.createdBy,
         updatedAt: iso(now),
@@ -937,43 +942,39 @@ export class BackupService {
     return s;
   }
 
-  /** Restores a file or folder from a snapshot, as a recorded, audited run. */
+  /**
+   * Restores a file or folder from a snapshot, as a recorded, audited run with live progress. It
+   * takes the job's run slot: no backup of the job (and so no retention that could delete the
+   * snapshot being read) runs meanwhile, and no second restore of the same job.
+   */
   async restore(input: unknown, ctx: RequestContext): Promise<BackupRun> {
     const r = restoreInputSchema.safeParse(input);
     if (!r.success) throw zodToAppError(r.error, 'The restore');
     const v = r.data;
     const job = await this.getJob(v.jobId);
+    if (this.stopping)
+      throw new AppError('SHUTTING_DOWN', 'The box is shutting down.', {
+        status: 503,
+        kind: 'transient',
+      });
     const snap = await this.snapshot(v.jobId, v.snapshot);
     const src = await resolveForRestore(snap.dataDir, v.path);
     const rel = v.path.replace(/^\/+/, '').replace(/\/+$/, '');
-    // Back to where it came from: only for folders on the box (a remote host is restored into a
-    // directory on the box, from where it can be copied back).
-    const origin = localSources(job).find(
-      (s) => rel === snapshotSubdir(s.path) || rel.startsWith(snapshotSubdir(s.path) + '/'),
-    );
-    let dest: string;
-    // A whole source folder goes back as its contents into itself (else it would nest in itself).
-    let contents = false;
-    if (v.destination.kind === 'original') {
-      if (!origin)
-        throw new AppError(
-          'RESTORE_NO_ORIGIN',
-          'This path is not below one of the job’s sources.',
-          {
-            status: 400,
-            kind: 'input',
-          },
-        );
-      const inside = rel.slice(snapshotSubdir(origin.path).length).replace(/^\//, '');
-      // The parent directory of what is restored, inside the source.
-      const parent = path.posix.dirname(inside === '' ? '.' : inside);
-      contents = inside === '';
-      dest = await checkRestoreDestination(origin.path, parent === '.' ? '' : parent);
-    } else {
-      dest = v.destination.path;
+    const plan = planRestore(job, rel, v.destination, src.type === 'dir');
+    let destination = plan.destination;
+    // On the box, the folder must exist and no link may lead out of the source folder.
+    if (destination.where === 'box' && destination.checkInside) {
+      const { root, rel: inside } = destination.checkInside;
+      destination = { where: 'box', dest: await checkRestoreDestination(root, inside) };
     }
+    if (this.running.has(job.id))
+      throw conflict(
+        'BACKUP_RUNNING',
+        `A run of "${job.name}" is under way; restore when it has finished.`,
+      );
     const { store, clock } = this.deps;
     const now = clock.now();
+    const described = describeDestination(destination);
     const run: BackupRun = {
       id: timeKey(now),
       jobId: job.id,
@@ -984,60 +985,108 @@ export class BackupService {
       by: actorLabel(ctx.actor),
       startedAt: iso(now),
       snapshot: snap.name,
-      restore: { path: rel, destination: dest, overwrite: v.overwrite },
+      restore: { path: rel, destination: described, overwrite: v.overwrite },
     };
-    await store.write([
-      ...store.backups.runOps(run),
-      store.audit.recordOp(ctx, 'backup.restore-started', `backup-job:${job.id}`, now, {
-        snapshot: snap.name,
-        path: rel,
-        destination: dest,
-        overwrite: v.overwrite,
-      }),
-    ]);
-    void this.executeRestore(
-      run,
-      src.path.toString(),
-      src.type === 'dir' ? (contents ? 'contents' : 'dir') : 'file',
-      dest,
-      v.overwrite,
-    );
+    const abort = new AbortController();
+    const entry = {
+      abort,
+      progress: {
+        runId: run.id,
+        jobId: job.id,
+        phase: 'restoring',
+        bytes: 0,
+        percent: 0,
+      } as RunProgress,
+    };
+    this.running.set(job.id, entry);
+    try {
+      await store.write([
+        ...store.backups.runOps(run),
+        store.audit.recordOp(ctx, 'backup.restore-started', `backup-job:${job.id}`, now, {
+          snapshot: snap.name,
+          path: rel,
+          destination: described,
+          overwrite: v.overwrite,
+        }),
+      ]);
+    } catch (err) {
+      this.running.delete(job.id);
+      throw err;
+    }
+    void this.executeRestore(run, {
+      source: src.path.toString(),
+      what: plan.what,
+      destination,
+      overwrite: v.overwrite,
+      signal: abort.signal,
+      onProgress: (p) => {
+        entry.progress = { ...entry.progress, ...p };
+      },
+      release: () => this.release(job.id, entry),
+    }).finally(() => this.release(job.id, entry));
     return run;
   }
 
   private async executeRestore(
     run: BackupRun,
-    source: string,
-    what: 'file' | 'dir' | 'contents',
-    dest: string,
-    overwrite: boolean,
+    o: {
+      source: string;
+      what: RestoreWhat;
+      destination: RestoreDestination;
+      overwrite: boolean;
+      signal: AbortSignal;
+      onProgress: (p: Pick<RunProgress, 'bytes' | 'percent' | 'rate' | 'eta'>) => void;
+      /** Frees the job's run slot: called before the outcome is recorded. */
+      release: () => void;
+    },
   ): Promise<void> {
     const { store, clock } = this.deps;
-    const abort = new AbortController();
+    const d = o.destination;
     let finished: BackupRun;
     try {
-      await mkdir(dest, { recursive: true });
+      if (d.where === 'box') await mkdir(d.dest, { recursive: true });
+      const ssh =
+        d.where === 'ssh'
+          ? await boxSshIdentity(this.deps.store.dataDir).then((id) => ({
+              keyFile: id.keyFile,
+              knownHostsFile: id.knownHostsFile,
+              port: d.port,
+              // The host key was pinned by the backups: a restore never accepts a new one.
+              strictHostKeyChecking: 'yes' as const,
+            }))
+          : undefined;
       const args = buildRsyncArgs({
         sources: [
           {
             kind: 'local',
             path:
-              what === 'contents'
-                ? source.replace(/\/?$/, '/')
-                : what === 'dir'
-                  ? source.replace(/\/?$/, '')
-                  : source,
+              o.what === 'contents'
+                ? o.source.replace(/\/?$/, '/')
+                : o.what === 'dir'
+                  ? o.source.replace(/\/?$/, '')
+                  : o.source,
           },
         ],
-        destination: dest.replace(/\/?$/, '/'),
+        destination: d.dest.replace(/\/?$/, '/'),
+        ...(d.where === 'ssh'
+          ? { destinationHost: { user: d.user, host: d.host }, mkpath: true }
+          : {}),
+        ...(ssh ? { ssh } : {}),
         numericIds: true,
+        // Newer files at the destination are kept unless overwriting was asked for.
+        update: !o.overwrite,
+        ioTimeoutSec: 600,
       });
-      // Newer files at the destination are kept unless overwriting was asked for.
-      const at = args.indexOf('--');
-      if (!overwrite) args.splice(at, 0, '--update');
       const r = await runRsync({
         args,
-        signal: abort.signal,
+        signal: o.signal,
+        onProgress: (p) =>
+          o.onProgress({
+            bytes: p.bytes,
+            percent: p.percent,
+            ...(p.rate ? { rate: p.rate } : {}),
+            ...(p.eta ? { eta: p.eta } : {}),
+          }),
         ...(this.deps.rsyncPath ? { rsyncPath: this.deps.rsyncPath } : {}),
       });
       const now = clock.now();
@@ -1062,9 +1111,22 @@ export class BackupService {
         finishedAt: iso(now),
         durationMs: now - Date.parse(run.startedAt),
         error: describeError(err),
+        ...(err instanceof RsyncRunError
+          ? {
+              ...(err.exitCode !== null ? { rsyncExitCode: err.exitCode } : {}),
+              log: err.log.slice(-50),
+            }
+          : {}),
       };
     }
+    // Whoever sees the run finished may start the next one at once.
+    o.release();
     await store.write(store.backups.runOps(finished));
+  }
+
+  /** Frees a job's run slot if `entry` still holds it. */
+  private release(jobId: string, entry: { abort: AbortController }): void {
+    if (this.running.get(jobId) === entry) this.running.delete(jobId);
   }
 
   // ---- schedule ---------------------------------------------------------------------------
@@ -1077,13 +1139,23 @@ export class BackupService {
     const { store, clock } = this.deps;
     const now = clock.now();
     let started = 0;
-    for (const job of await store.backups.listJobs()) {
+    const tz = await this.deps.timeZone();
+    for (let job of await store.backups.listJobs()) {
       if (!job.enabled || !job.schedule || !job.nextRunAt) continue;
-      if (Date.parse(job.nextRunAt) > now || this.running.has(job.id)) continue;
+      // The site's time zone changed since the next start was worked out: a start still to come
+      // moves to the same wall-clock time in the new zone (one already due still runs).
+      if (job.nextRunTz !== tz && Date.parse(job.nextRunAt) > now) {
+        const moved = await this.nextRunAt(job.schedule);
+        if (moved) {
+          job = { ...job, ...moved };
+          await store.write([store.backups.jobOp(job)]);
+        }
+      }
+      if (Date.parse(job.nextRunAt!) > now || this.running.has(job.id)) continue;
       if (this.deps.allowedNow && !(await this.deps.allowedNow(job.id))) continue;
       const next = await this.nextRunAt(job.schedule);
-      await store.write([store.backups.jobOp({ ...job, ...(next ? { nextRunAt: next } : {}) })]);
-      const late = now - Date.parse(job.nextRunAt) > HOUR;
+      await store.write([store.backups.jobOp({ ...job, ...next })]);
+      const late = now - Date.parse(job.nextRunAt!) > HOUR;
       await this.runNow(job.id, undefined, late ? 'catch-up' : 'schedule').catch(() => undefined);
       started += 1;
     }

@@ -64,8 +64,17 @@ export interface RsyncSshOptions {
 export interface RsyncOptions {
   /** One or more sources of the same kind (and, when remote, the same host). */
   sources: RsyncSource[];
-  /** Absolute local destination (the new snapshot's data directory). */
+  /** Absolute destination path: on the box, or on `destinationHost` when that is given. */
   destination: string;
+  /**
+   * Push to this host over SSH instead (a restore back onto a remote source; needs `ssh`). The
+   * sources must then be local.
+   */
+  destinationHost?: { user?: string; host: string };
+  /** `--update`: files that are newer at the destination are kept (restores). */
+  update?: boolean;
+  /** `--mkpath`: create the destination's missing parent directories (restores). */
+  mkpath?: boolean;
   /** Absolute path of the previous complete snapshot: unchanged files become hard links to it. */
   linkDest?: string;
   /** Keep uid/gid numbers instead of mapping names (default true: the box's users are not the source's). */
@@ -264,6 +273,17 @@ export function buildRsyncArgs(opts: RsyncOptions): string[] {
     if (hosts.size > 1) throw invalid('sources', 'Remote sources of one run must share one host.');
   }
   checkAbsolute('destination', opts.destination);
+  let destination = opts.destination;
+  if (opts.destinationHost) {
+    if (kind !== 'local')
+      throw invalid('destinationHost', 'A push to a remote host takes local sources only.');
+    if (opts.destination.startsWith('-') || LINE_BREAK_OR_NUL_RE.test(opts.destination))
+      throw invalid('destination', 'destination must not contain a line break.');
+    checkUser('destinationHost.user', opts.destinationHost.user);
+    const host = checkHost('destinationHost.host', opts.destinationHost.host);
+    const user = opts.destinationHost.user;
+    destination = `${user ? `${user}@` : ''}${host}:${opts.destination}`;
+  }
   if (
     opts.bwlimitKiB !== undefined &&
     !(Number.isInteger(opts.bwlimitKiB) && opts.bwlimitKiB >= 1 && opts.bwlimitKiB <= 100_000_000)
@@ -281,6 +301,8 @@ export function buildRsyncArgs(opts: RsyncOptions): string[] {
   if (opts.xattrs) args.push('--xattrs');
   if (opts.oneFileSystem) args.push('--one-file-system');
   if (opts.deleteExtraneous) args.push('--delete');
+  if (opts.update) args.push('--update');
+  if (opts.mkpath) args.push('--mkpath');
   if (opts.bwlimitKiB !== undefined) args.push(`--bwlimit=${opts.bwlimitKiB}`);
   if (opts.ioTimeoutSec !== undefined) args.push(`--timeout=${opts.ioTimeoutSec}`);
   if (opts.linkDest !== undefined) {
@@ -289,13 +311,13 @@ export function buildRsyncArgs(opts: RsyncOptions): string[] {
   }
   for (const p of include) args.push(`--include=${p}`);
   for (const p of exclude) args.push(`--exclude=${p}`);
-  if (kind === 'ssh') {
-    if (!opts.ssh) throw invalid('ssh', 'SSH sources need the SSH key and known-hosts settings.');
+  if (kind === 'ssh' || opts.destinationHost) {
+    if (!opts.ssh) throw invalid('ssh', 'SSH transfers need the SSH key and known-hosts settings.');
     args.push('-e', buildSshCommand(opts.ssh));
   } else if (kind === 'daemon') {
     args.push(`--contimeout=${opts.daemonConnectTimeoutSec ?? 20}`);
   }
-  args.push('--', ...operands, opts.destination);
+  args.push('--', ...operands, destination);
   return args;
 }
 

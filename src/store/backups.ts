@@ -58,6 +58,8 @@ export interface BackupJob {
   schedule: string;
   /** The next scheduled start (ISO); a box that was off runs a missed backup once when it is back. */
   nextRunAt?: string;
+  /** The site's time zone `nextRunAt` was worked out in. */
+  nextRunTz?: string;
   retention: Record<string, number | undefined>;
   /** Files compared by checksum after each run (source vs snapshot). */
   verifySample: number;

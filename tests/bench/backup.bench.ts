@@ -283,7 +283,7 @@ class Bench {
     for (;;) {
       const p = this.svc.progress(jobId);
       if (!p) break;
-      seen[p.phase] ??= performance.now() - t0;
+      if (p.phase !== 'restoring') seen[p.phase] ??= performance.now() - t0;
       await sleep(1);
     }
     const wallMs = performance.now() - t0;

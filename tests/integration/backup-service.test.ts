@@ -111,6 +111,17 @@ describe('backups with real rsync', () => {
       expect(next.getTime()).toBeGreaterThan(Date.now());
       expect(next.getTime() - Date.now()).toBeLessThanOrEqual(86_400_000);
       expect(next.toISOString().slice(11, 16)).toBe('16:30');
+      expect(made.json.job.nextRunTz).toBe('Asia/Tokyo');
+
+      // The site moves to Kolkata (UTC+5:30, no daylight saving): the next start moves to 01:30
+      // there (20:00 UTC) at the scheduler's next tick, without starting the job.
+      await t.deps.site.update({ ...site, timezone: 'Asia/Kolkata' }, ctx);
+      await t.deps.backups.tick();
+      const moved = (await api('GET', `/backup/jobs/${made.json.job.id}`)).json.job;
+      expect(moved.nextRunTz).toBe('Asia/Kolkata');
+      expect(new Date(moved.nextRunAt).toISOString().slice(11, 16)).toBe('20:00');
+      expect(new Date(moved.nextRunAt).getTime()).toBeGreaterThan(Date.now());
+      expect((await api('GET', `/backup/jobs/${made.json.job.id}/runs`)).json.items).toEqual([]);
       expect((await api('DELETE', `/backup/jobs/${made.json.job.id}`)).status).toBe(204);
     } finally {
       await t.deps.site.update(site, ctx);
@@ -274,6 +285,50 @@ describe('backups with real rsync', () => {
     expect(bad.status).toBe(400);
     const audit = (await api('GET', '/audit?limit=50')).json.items.map((a: any) => a.action);
     expect(audit).toEqual(expect.arrayContaining(['backup.restore-started', 'backup.run-started']));
+  });
+
+  it('a restore waits for the job: refused while a backup of it runs, and a backup while it restores', async () => {
+    const job = (await api('GET', `/backup/jobs/${jobId}`)).json.job;
+    const { id: _id, createdAt: _c, createdBy: _b, updatedAt: _u, nextRunAt: _n, ...body } = job;
+    await writeFile(path.join(src, 'slow.bin'), Buffer.alloc(3 * 1024 * 1024, 3));
+    // 1 MiB/s: the run copies for about three seconds.
+    expect((await api('PUT', `/backup/jobs/${jobId}`, { ...body, bwlimitKiB: 1024 })).status).toBe(
+      200,
+    );
+    try {
+      const snaps = (await api('GET', `/backup/jobs/${jobId}/snapshots`)).json.items;
+      const run = await api('POST', `/backup/jobs/${jobId}/run`);
+      expect(run.status).toBe(202);
+      const r = await api('POST', '/backup/restores', {
+        jobId,
+        snapshot: snaps[0].name,
+        path: `${src.slice(1)}/docs/report.txt`,
+        destination: { kind: 'directory', path: path.join(dir.dir, 'aside') },
+      });
+      expect(r.status).toBe(409);
+      expect(r.json.error.code).toBe('BACKUP_RUNNING');
+      expect((await finished(run.json.run.id)).status).toBe('succeeded');
+
+      // Now the other way round: the restore holds the job, a run of it is refused meanwhile.
+      const restore = await api('POST', '/backup/restores', {
+        jobId,
+        snapshot: snaps[0].name,
+        path: `${src.slice(1)}/docs/report.txt`,
+        destination: { kind: 'directory', path: path.join(dir.dir, 'aside') },
+      });
+      expect(restore.status).toBe(202);
+      const progress = t.deps.backups.progress(jobId);
+      expect(progress).toMatchObject({ runId: restore.json.run.id, phase: 'restoring' });
+      expect((await api('POST', `/backup/jobs/${jobId}/run`)).status).toBe(409);
+      expect((await finished(restore.json.run.id)).status).toBe('succeeded');
+      // Once it is seen finished, the job is free again at once.
+      const again = await api('POST', `/backup/jobs/${jobId}/run`);
+      expect(again.status, JSON.stringify(again.json)).toBe(202);
+      await finished(again.json.run.id);
+    } finally {
+      await rm(path.join(src, 'slow.bin'));
+      await api('PUT', `/backup/jobs/${jobId}`, body);
+    }
   });
 
   it('a restore test restores sample files and records the result in the manifest', async () => {

@@ -4,11 +4,13 @@
  * its own host key: the box creates its key pair and shows the public key, the admin installs it,
  * the first run pins the host key, a second run is incremental, and after the server's host key
  * changes the job fails loudly (HOST_KEY_CHANGED) instead of trusting the new key. A key that is
- * not installed is refused (SSH_AUTH_REFUSED). Needs root (sshd, login as root by key).
+ * not installed is refused (SSH_AUTH_REFUSED). Restores go back onto the host over SSH (to the
+ * original place, keeping newer files, or into a new folder there), with live progress, and a
+ * restore to a host whose key changed is refused too. Needs root (sshd, login as root by key).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, rm, utimes } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { createTestApp, setupAdmin, type TestApp, type CookieJar } from '../helpers/app.js';
@@ -175,6 +177,91 @@ describe.skipIf(skip)(`backups over SSH${skip ? ` (skipped: ${skip})` : ''}`, ()
     expect(pinned).toContain(`[127.0.0.1]:${port}`);
   });
 
+  it('restores a deleted remote file back onto the host over SSH, keeping newer files', async () => {
+    const snaps = (await api('GET', `/backup/jobs/${jobId}/snapshots`)).json.items;
+    const rel = `127.0.0.1/${remote.slice(1)}`;
+    await rm(path.join(remote, 'docs', 'plan.txt'));
+    await rm(path.join(remote, '-leading dash.txt'));
+    const r = await api('POST', '/backup/restores', {
+      jobId,
+      snapshot: snaps[0].name,
+      path: `${rel}/docs/plan.txt`,
+      destination: { kind: 'original' },
+    });
+    expect(r.status, JSON.stringify(r.json)).toBe(202);
+    expect(r.json.run.restore.destination).toBe(`root@127.0.0.1:${port}:${remote}/docs`);
+    const done = await finished(r.json.run.id);
+    expect(done.status, JSON.stringify(done)).toBe('succeeded');
+    expect(await readFile(path.join(remote, 'docs', 'plan.txt'), 'utf8')).toBe('remote plan v1\n');
+
+    // A name starting with a dash goes back as a name, not as an option.
+    const dash = await api('POST', '/backup/restores', {
+      jobId,
+      snapshot: snaps[0].name,
+      path: `${rel}/-leading dash.txt`,
+      destination: { kind: 'original' },
+    });
+    expect((await finished(dash.json.run.id)).status).toBe('succeeded');
+    expect(await readFile(path.join(remote, '-leading dash.txt'), 'utf8')).toBe('dash\n');
+
+    // A file edited on the host after the backup is kept by a restore of its folder…
+    await writeFile(path.join(remote, 'docs', 'plan.txt'), 'edited on the NAS\n');
+    const later = new Date(Date.now() + 3_600_000);
+    await utimes(path.join(remote, 'docs', 'plan.txt'), later, later);
+    const keep = await api('POST', '/backup/restores', {
+      jobId,
+      snapshot: snaps[0].name,
+      path: `${rel}/docs`,
+      destination: { kind: 'original' },
+    });
+    expect((await finished(keep.json.run.id)).status).toBe('succeeded');
+    expect(await readFile(path.join(remote, 'docs', 'plan.txt'), 'utf8')).toBe(
+      'edited on the NAS\n',
+    );
+
+    // …and a new folder on the host gets the snapshot's version, parents created.
+    const aside = path.join(tmp.dir, 'restored on nas', 'from backup');
+    const side = await api('POST', '/backup/restores', {
+      jobId,
+      snapshot: snaps[0].name,
+      path: `${rel}/docs`,
+      destination: { kind: 'source-directory', path: aside },
+    });
+    expect(side.status, JSON.stringify(side.json)).toBe(202);
+    expect((await finished(side.json.run.id)).status).toBe('succeeded');
+    expect(await readFile(path.join(aside, 'docs', 'plan.txt'), 'utf8')).toBe('remote plan v1\n');
+
+    // The restore form offers both, naming the host.
+    const form = await t.request(
+      `/backups/jobs/${jobId}/snapshots/${snaps[0].name}/restore?path=${encodeURIComponent(`${rel}/docs`)}`,
+      { jar: session.jar },
+    );
+    const page = await form.text();
+    expect(form.status).toBe(200);
+    expect(page).toContain('over SSH');
+    expect(page).toContain('Into another folder on root@127.0.0.1');
+    expect(page).toMatch(/value="original"[^>]*checked/);
+
+    // Bad destinations are refused before anything runs.
+    for (const destination of [
+      { kind: 'source-directory', path: 'relative/dir' },
+      { kind: 'source-directory', path: '/srv/../etc' },
+      { kind: 'source-directory', path: '/srv/a\nb' },
+    ]) {
+      const bad = await api('POST', '/backup/restores', {
+        jobId,
+        snapshot: snaps[0].name,
+        path: `${rel}/docs`,
+        destination,
+      });
+      expect(bad.status, JSON.stringify(destination)).toBe(422);
+    }
+    const audit = (await api('GET', '/audit?limit=50')).json.items.filter(
+      (a: any) => a.action === 'backup.restore-started',
+    );
+    expect(audit.length).toBeGreaterThanOrEqual(4);
+  });
+
   it('a changed host key fails the job loudly instead of being trusted', async () => {
     await stopSshd();
     await startSshd(path.join(k, 'other-host'));
@@ -185,6 +272,20 @@ describe.skipIf(skip)(`backups over SSH${skip ? ` (skipped: ${skip})` : ''}`, ()
     const pinned = await readFile(path.join(t.dataDir, 'ssh', 'known_hosts'), 'utf8');
     const hostPub = (await readFile(path.join(k, 'host.pub'), 'utf8')).split(' ')[1]!;
     expect(pinned).toContain(hostPub);
+
+    // A restore onto that host is refused the same way: nothing is written to an unknown host.
+    const snaps = (await api('GET', `/backup/jobs/${jobId}/snapshots`)).json.items;
+    await rm(path.join(remote, 'docs', 'plan.txt'));
+    const restore = await api('POST', '/backup/restores', {
+      jobId,
+      snapshot: snaps[0].name,
+      path: `127.0.0.1/${remote.slice(1)}/docs/plan.txt`,
+      destination: { kind: 'original' },
+    });
+    const refused = await finished(restore.json.run.id);
+    expect(refused.status).toBe('failed');
+    expect(refused.error.code).toBe('HOST_KEY_CHANGED');
+    await expect(readFile(path.join(remote, 'docs', 'plan.txt'))).rejects.toThrow();
     await rm(path.join(k, 'sshd.pid'), { force: true });
   });
 });

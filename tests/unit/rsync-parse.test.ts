@@ -85,6 +85,45 @@ describe('buildRsyncArgs', () => {
     ]);
   });
 
+  it('pushes a restore to a remote host over SSH: local sources, host:path last, --update and --mkpath', () => {
+    const ssh = {
+      keyFile: '/var/lib/caretaker/ssh/id',
+      knownHostsFile: '/var/lib/caretaker/ssh/kh',
+    };
+    const args = buildRsyncArgs({
+      sources: [{ kind: 'local', path: '/mnt/b/s1/data/nas/share/-rf file' }],
+      destination: '/share/with space/',
+      destinationHost: { user: 'backup', host: 'nas.lan' },
+      ssh,
+      update: true,
+      mkpath: true,
+    });
+    expect(args.slice(-3)).toEqual([
+      '--',
+      '/mnt/b/s1/data/nas/share/-rf file',
+      'backup@nas.lan:/share/with space/',
+    ]);
+    expect(args).toContain('--update');
+    expect(args).toContain('--mkpath');
+    expect(args).toContain('-s');
+    expect(args[args.indexOf('-e') + 1]).toContain('StrictHostKeyChecking=yes');
+    const bad = (o: Partial<Parameters<typeof buildRsyncArgs>[0]>) => () =>
+      buildRsyncArgs({
+        sources: [{ kind: 'local', path: '/mnt/b/x' }],
+        destination: '/share/',
+        destinationHost: { user: 'backup', host: 'nas.lan' },
+        ssh,
+        ...o,
+      });
+    expect(bad({ destination: '/share/a\nb' })).toThrow(/line break/);
+    expect(bad({ destinationHost: { user: 'x;y', host: 'nas.lan' } })).toThrow(/letters/);
+    expect(bad({ destinationHost: { host: '-oProxyCommand=x' } })).toThrow();
+    expect(bad({ ssh: undefined })).toThrow(/SSH/);
+    expect(bad({ sources: [{ kind: 'ssh', user: 'u', host: 'other', path: '/x' }] })).toThrow(
+      /local sources/,
+    );
+  });
+
   it('adds every option only when asked, each as one --name=value argument', () => {
     const args = buildRsyncArgs({
       sources: [

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.js';
@@ -6,7 +5,8 @@ import type { AppEnv } from '../env.js';
 import { ctxOf, validate } from '../request.js';
 import { assertRole, formErrors, hasRole, shellProps } from './shell.js';
 import { AppError, badRequest, isAppError } from '../../core/errors.js';
-import { describeSource, snapshotSubdir, sourceSubdir } from '../../backup/backup-service.js';
+import { describeSource, sourceSubdir } from '../../backup/backup-service.js';
+import { noOriginalReason, originalFolder } from '../../backup/restore-plan.js';
 import { decodeRaw, type RelPathInput } from '../../backup/safe-path.js';
 import { listDir, searchName, statFile, versionsOf } from '../../backup/snapshot-browse.js';
 import type { BackupJob } from '../../store/backups.js';
@@ -54,25 +54,6 @@ function pageError(err: unknown): { code: string; message: string; status: 400 |
   if (!isAppError(err) || err.status >= 500 || err.status === 401 || err.status === 403) throw err;
   const status = err.status === 404 ? 404 : err.status === 409 ? 409 : 400;
   return { code: err.code, message: err.message, status };
-}
-
-/**
- * The folder a path goes back into when restored to its original place: the job's source it lies
- * below, and its parent inside that source. Undefined when it is not below a source.
- */
-export function originalFolder(job: BackupJob, rel: string): string | undefined {
-  const clean = rel
-    .split('/')
-    .filter((s) => s && s !== '.')
-    .join('/');
-  // Only folders on the box go back in place; a remote one is restored into a folder here.
-  const origin = job.sources.find(
-    (s) => s.kind === 'local' && clean.startsWith(`${snapshotSubdir(s.path)}/`),
-  );
-  if (!origin) return undefined;
-  const inside = clean.slice(snapshotSubdir(origin.path).length + 1);
-  const parent = path.posix.dirname(inside);
-  return parent === '.' ? origin.path : path.posix.join(origin.path, parent);
 }
 
 function entryView(e: {
@@ -305,13 +286,8 @@ export function browsePages(deps: AppDeps) {
     extra: Partial<RestoreFormProps> = {},
     status: 200 | 400 | 404 | 409 | 422 = 200,
   ) => {
-    const folder = originalFolder(s.job, s.rel);
-    const isSource = s.job.sources.some((x) => sourceSubdir(x) === s.rel);
-    const isRemote = s.job.sources.some(
-      (x) =>
-        x.kind !== 'local' &&
-        (s.rel === sourceSubdir(x) || s.rel.startsWith(`${sourceSubdir(x)}/`)),
-    );
+    const back = originalFolder(s.job, s.rel);
+    const ssh = back?.origin.source.kind === 'ssh' ? back.origin.source : undefined;
     return c.html(
       <RestoreFormPage
         {...shellProps(c, deps)}
@@ -319,17 +295,12 @@ export function browsePages(deps: AppDeps) {
         job={jobRef(s.job)}
         snapshot={{ name: s.snap.name, completedAt: s.snap.manifest.completedAt }}
         entry={s.entry}
-        originalFolder={folder}
-        originalNote={
-          isRemote
-            ? 'It came from another machine: restore it into a folder on this box and copy it back from there.'
-            : isSource
-              ? 'This is a whole backed-up folder: restore what is inside it, or put it into another folder.'
-              : 'Not possible: this path is not below one of the job’s folders on this box.'
-        }
+        originalFolder={back?.folder}
+        sourceHost={ssh ? `${ssh.user}@${ssh.host}` : undefined}
+        originalNote={back ? undefined : noOriginalReason(s.job, s.rel)}
         values={
           values ?? {
-            destination: folder !== undefined ? 'original' : 'directory',
+            destination: back ? 'original' : 'directory',
             directory: '',
             overwrite: false,
           }
@@ -349,14 +320,12 @@ export function browsePages(deps: AppDeps) {
     assertRole(c, 'operator');
     const s = await restoreSubject(c);
     const values = await readRestoreForm(c);
-    // A whole source folder "to its original place" would land inside itself (the service copies
-    // the folder into the destination): only what lies below a source goes back in place.
     if (values.destination === 'original' && originalFolder(s.job, s.rel) === undefined)
       return restorePage(
         c,
         s,
         values,
-        { errors: { destination: 'Choose another folder to put it into.' } },
+        { errors: { destination: noOriginalReason(s.job, s.rel) } },
         422,
       );
     try {

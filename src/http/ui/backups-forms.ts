@@ -342,8 +342,8 @@ export function restoreInput(jobId: string, snapshot: string, path: string, v: R
     snapshot,
     path,
     destination:
-      v.destination === 'directory'
-        ? { kind: 'directory', path: v.directory }
+      v.destination === 'directory' || v.destination === 'source-directory'
+        ? { kind: v.destination, path: v.directory }
         : { kind: v.destination },
     overwrite: v.overwrite,
   };
@@ -366,7 +366,7 @@ export function restoreFieldErrors(
   if (!Object.keys(fields).length) {
     if (code === 'RESTORE_NO_ORIGIN' || code === 'RESTORE_PATH_OUTSIDE') out.destination = message;
     else if (code === 'RESTORE_DEST_MISSING')
-      out[v.destination === 'directory' ? 'directory' : 'destination'] = message;
+      out[v.destination === 'original' ? 'destination' : 'directory'] = message;
     else if (code === 'PATH_NOT_UTF8') out.directory = message;
   }
   return out;

@@ -33,6 +33,7 @@ export const PHASE_LABELS: Record<string, string> = {
   copying: 'Copying',
   verifying: 'Verifying a sample',
   finishing: 'Measuring and finishing',
+  restoring: 'Restoring',
 };
 
 export const jobHref = (id: string) => `${BASE}/jobs/${encodeURIComponent(id)}`;

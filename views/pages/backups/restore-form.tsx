@@ -16,7 +16,7 @@ import {
 import type { EntryView } from './types.js';
 
 export interface RestoreFormValues {
-  /** original | directory */
+  /** original | directory | source-directory */
   destination: string;
   directory: string;
   overwrite: boolean;
@@ -29,6 +29,8 @@ export interface RestoreFormProps extends BackupsShellProps {
   entry: EntryView;
   /** The folder it goes back into, when it came from one of the job's sources. */
   originalFolder?: string | undefined;
+  /** The other machine it came from (`backup@nas`), when it came over SSH. */
+  sourceHost?: string | undefined;
   /** Why it cannot go back to its original place, when it cannot. */
   originalNote?: string | undefined;
   values: RestoreFormValues;
@@ -84,7 +86,14 @@ export function RestoreFormPage(p: RestoreFormProps) {
             >
               {original ? (
                 <>
-                  into <code>{p.originalFolder}</code>.{' '}
+                  into <code>{p.originalFolder}</code>
+                  {p.sourceHost ? (
+                    <>
+                      {' '}
+                      on <code>{p.sourceHost}</code> (over SSH)
+                    </>
+                  ) : null}
+                  .{' '}
                   <strong>
                     Files that are newer on the source are kept unless you tick Overwrite.
                   </strong>
@@ -101,11 +110,21 @@ export function RestoreFormPage(p: RestoreFormProps) {
               It is copied into the folder below (created if missing), for example to compare it
               with the current version first.
             </Choice>
+            {p.sourceHost ? (
+              <Choice
+                value="source-directory"
+                checked={v.destination === 'source-directory'}
+                label={`Into another folder on ${p.sourceHost}`}
+              >
+                It is copied over SSH into the folder below on the machine it came from (created if
+                missing).
+              </Choice>
+            ) : null}
             {errs?.destination ? <p class="error-text">{errs.destination}</p> : null}
           </fieldset>
           <div
             class={errs?.directory ? 'field invalid' : 'field'}
-            data-show-if="destination=directory"
+            data-show-if="destination=directory,source-directory"
           >
             <label for="f-directory">Folder</label>
             <input
@@ -120,7 +139,10 @@ export function RestoreFormPage(p: RestoreFormProps) {
               aria-describedby="f-directory-msg"
             />
             <p class={errs?.directory ? 'error-text' : 'hint'} id="f-directory-msg">
-              {errs?.directory ?? 'For “Into another folder”: an absolute path on the box.'}
+              {errs?.directory ??
+                (p.sourceHost
+                  ? `For “Into another folder”: an absolute path on the box or on ${p.sourceHost}.`
+                  : 'For “Into another folder”: an absolute path on the box.')}
             </p>
           </div>
           <div class="field check">

@@ -269,7 +269,7 @@ export const backupOperations: Operation[] = [
     tag: 'Backups',
     summary: 'Restore a file or folder',
     description:
-      'Back to where it came from, or into a directory on the box. Runs in the background.',
+      'Back to where it came from (on the box, or over SSH on the host it came from), into a folder on the box, or into a new folder on the machine it came from. Runs in the background with progress (GET /api/v1/backup/runs/{id}); refused with 409 while a run of the job is under way.',
     role: 'operator',
     body: restoreInputSchema,
     bodyDocs: {
