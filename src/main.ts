@@ -42,6 +42,7 @@ import { ParentService } from './incidents/parent-service.js';
 import { readSelfNetwork } from './incidents/self-network.js';
 import { TrapService } from './incidents/trap-service.js';
 import { MaintenanceService } from './incidents/maintenance-service.js';
+import { DiskMounter } from './backup/disk-mounter.js';
 import { BackupService } from './backup/backup-service.js';
 import type { AppDeps } from './http/deps.js';
 import type { AppEnv } from './http/env.js';
@@ -230,6 +231,10 @@ export async function buildServices(
       maxConcurrent: 1,
       configFile: process.env.CARETAKER_CONFIG,
       secrets,
+      mounter: new DiskMounter({
+        mountRoot: config.backup.mountRoot,
+        method: config.backup.mountMethod,
+      }),
     });
     const interruptedBackups = await backups.recover();
     if (interruptedBackups)

@@ -8,6 +8,9 @@ set -euo pipefail
 
 PREFIX=/opt/caretaker
 UNIT_FILE=/etc/systemd/system/caretaker.service
+MOUNT_UNIT_FILE=/etc/systemd/system/caretaker-mount@.service
+POLKIT_RULES=/etc/polkit-1/rules.d/50-caretaker-mount.rules
+MOUNT_ROOT=/media/caretaker
 SYSUSERS_FILE=/etc/sysusers.d/caretaker.conf
 DATA_DIR=/var/lib/caretaker
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,7 +33,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 echo "==> Installing runtime packages"
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends nmap snmp rsync iproute2 openssh-client openssl
+apt-get install -y -qq --no-install-recommends nmap snmp rsync iproute2 openssh-client openssl \
+  polkitd
 
 # The unit runs /usr/bin/node, which must be Node.js 20 or later. Debian 12 and Raspberry Pi OS 12
 # ship Node 18, so the packages from the configured repositories may not be enough.
@@ -82,6 +86,11 @@ mv "$staging" "$PREFIX"
 trap - EXIT
 rm -rf "$PREFIX.old"
 install -m 0644 "$REPO/system/caretaker.service" "$UNIT_FILE"
+# Backup disks: the root helper unit that mounts one by UUID, the polkit rule that lets the
+# service start it (and nothing else), and the directory the disks are mounted below.
+install -m 0644 "$REPO/system/caretaker-mount@.service" "$MOUNT_UNIT_FILE"
+install -D -m 0644 "$REPO/system/caretaker-mount.rules" "$POLKIT_RULES"
+install -d -m 0755 "$MOUNT_ROOT"
 systemctl daemon-reload
 
 # Wait until the service listens (or has given up), so the summary below is true.

@@ -44,6 +44,7 @@ import { initTarget, probeTarget, probeError, type TargetProbe } from './targets
 import { targetInputSchema } from './target-schema.js';
 import { checkRestoreDestination } from './safe-path.js';
 import { resolveForRestore } from './snapshot-browse.js';
+import type { DiskMounter } from './disk-mounter.js';
 import { snapshotSubdir, sourceSubdir, type RunSource } from './source-dirs.js';
 import {
   describeDestination,
@@ -201,6 +202,8 @@ export interface BackupDeps {
   configFile?: string | undefined;
   /** Seals rsync daemon passwords at rest. */
   secrets?: SecretBox;
+  /** Mounts disk targets the admin asked Caretaker to mount. */
+  mounter?: DiskMounter;
 }
 
 export interface RunProgress {
@@ -251,6 +254,11 @@ export class BackupService {
 
   constructor(private readonly deps: BackupDeps) {}
 
+  /** Where Caretaker mounts disks, when it can. */
+  get mountRoot(): string | undefined {
+    return this.deps.mounter?.root;
+  }
+
   // ---- targets ----------------------------------------------------------------------------
 
   async listTargets(): Promise<BackupTarget[]> {
@@ -292,17 +300,43 @@ export class BackupService {
     return { target: next, probe };
   }
 
-  /** Adds a target and writes Caretaker's marker into it (a disk must be mounted already). */
+  /**
+   * Adds a target and writes Caretaker's marker into it. A disk is either mounted already (its
+   * mount point given) or mounted by Caretaker now (`mount`), at <mountRoot>/<uuid>.
+   */
   async createTarget(input: unknown, ctx: RequestContext): Promise<BackupTarget> {
     const parsed = targetInputSchema.safeParse(input);
     if (!parsed.success) throw zodToAppError(parsed.error, 'The target');
     const v = parsed.data;
+    let where = v.path;
+    if (v.kind === 'disk' && v.mount) {
+      if (!this.deps.mounter)
+        throw new AppError('MOUNT_NOT_PERMITTED', 'This box cannot mount disks.', {
+          status: 403,
+          kind: 'auth',
+        });
+      where = this.deps.mounter.mountPointFor(v.uuid);
+      if (v.path !== undefined && v.path !== where)
+        throw new AppError('VALIDATION_FAILED', 'The target is not valid.', {
+          status: 422,
+          kind: 'input',
+          fields: { path: `Caretaker mounts disks at ${where}: leave the mount point empty.` },
+        });
+    }
+    if (where === undefined)
+      throw new AppError('VALIDATION_FAILED', 'The target is not valid.', {
+        status: 422,
+        kind: 'input',
+        fields: { path: 'Enter the mount point of the disk, or let Caretaker mount it.' },
+      });
+    const path = where;
     return this.lock.run(async () => {
       const { store, clock } = this.deps;
       const id = newId('t');
       const now = clock.now();
+      if (v.kind === 'disk' && v.mount) await this.deps.mounter!.mount(v.uuid);
       await initTarget(
-        v.kind === 'disk' ? { kind: 'disk', uuid: v.uuid, mountPoint: v.path } : v.path,
+        v.kind === 'disk' ? { kind: 'disk', uuid: v.uuid, mountPoint: path } : path,
         id,
         { create: v.kind === 'local' },
       );
@@ -310,8 +344,9 @@ export class BackupService {
         id,
         name: v.name,
         kind: v.kind,
-        path: v.path,
+        path,
         ...(v.kind === 'disk' ? { uuid: v.uuid } : {}),
+        ...(v.kind === 'disk' && v.mount ? { automount: true } : {}),
         minFreeMiB: v.minFreeMiB,
         minFreeInodes: v.minFreeInodes,
         createdAt: iso(now),
@@ -324,10 +359,29 @@ export class BackupService {
           name: t.name,
           kind: t.kind,
           path: t.path,
+          ...(t.automount ? { mounted: true } : {}),
         }),
       ]);
       return t;
     });
+  }
+
+  /**
+   * A disk Caretaker mounts that is not mounted now (re-plugged, or the box restarted) is
+   * mounted again. A disk that is not attached stays a clear TARGET_NOT_MOUNTED from the probe.
+   */
+  private async remount(t: BackupTarget, signal?: AbortSignal): Promise<void> {
+    if (!t.automount || !t.uuid || !this.deps.mounter) return;
+    try {
+      if (await this.deps.mounter.isMounted(t.uuid)) return;
+      await this.deps.mounter.mount(t.uuid, signal);
+      this.deps.logger.info({ component: 'backup', target: t.id }, 'backup disk mounted');
+    } catch (err) {
+      this.deps.logger.warn(
+        { component: 'backup', target: t.id, err: describeError(err) },
+        'backup disk could not be mounted',
+      );
+    }
   }
 
   async removeTarget(id: string, ctx: RequestContext): Promise<void> {
@@ -610,6 +664,7 @@ export class BackupService {
     try {
       release = await this.slot(signal);
       const target = await this.getTarget(job.targetId);
+      await this.remount(target, signal);
       const probe = await this.probe(target, signal);
       if (!probe.ok) throw probeError(probe);
       await removeIncomplete(probe.path, job.id);

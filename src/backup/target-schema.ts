@@ -94,9 +94,14 @@ export const targetInputSchema = z.discriminatedUnion(
     z.strictObject({
       name: nameSchema,
       kind: z.literal('disk'),
-      /** The mount point of the disk's filesystem (the marker sits at its top). */
-      path: targetPathSchema,
+      /**
+       * The mount point of the disk's filesystem (the marker sits at its top). Not needed with
+       * `mount`: Caretaker then mounts it at <backup.mountRoot>/<uuid>.
+       */
+      path: targetPathSchema.optional(),
       uuid: fsUuidSchema,
+      /** Caretaker mounts the disk (now, and again before a run when it was re-plugged). */
+      mount: z.boolean().default(false),
       ...thresholds,
     }),
   ],

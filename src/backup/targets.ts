@@ -394,7 +394,7 @@ function isAbort(err: unknown): boolean {
  * to the device (root). When neither can tell, the answer is no: an unverified disk is a missing
  * disk.
  */
-async function mountIsUuid(
+export async function mountIsUuid(
   entry: MountEntry,
   uuid: string,
   opts: TargetCallOptions,

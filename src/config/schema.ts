@@ -198,6 +198,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    backup: z
+      .object({
+        /** Disks the admin has Caretaker mount are mounted at <mountRoot>/<filesystem UUID>. */
+        mountRoot: z.string().min(2).max(512).default('/media/caretaker'),
+        /**
+         * How: `mount` runs mount(8) itself (needs root), `systemd` starts the root helper unit
+         * caretaker-mount@<uuid>.service (allowed by a polkit rule); `auto` picks by the user the
+         * service runs as.
+         */
+        mountMethod: z.enum(['auto', 'mount', 'systemd']).default('auto'),
+      })
+      .strict()
+      .prefault({}),
     /**
      * HTTPS. When enabled, the API and UI are served on `port` over TLS and `httpPort` (if set)
      * only redirects to it. Without certFile/keyFile the box makes a self-signed certificate in

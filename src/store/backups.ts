@@ -11,6 +11,8 @@ export interface BackupTarget {
   path: string;
   /** Filesystem UUID of a disk target: a re-plugged disk is found again by it. */
   uuid?: string;
+  /** Caretaker mounts the disk itself (at `path`), again before a run when it is not mounted. */
+  automount?: boolean;
   minFreeMiB: number;
   minFreeInodes: number;
   createdAt: string;

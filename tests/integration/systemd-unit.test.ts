@@ -3,7 +3,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import vm from 'node:vm';
 import { tempDir } from '../helpers/temp-dir.js';
+import { configSchema } from '../../src/config/schema.js';
+import { MOUNT_OPTIONS } from '../../src/backup/targets.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const UNIT_FILE = path.join(ROOT, 'system', 'caretaker.service');
@@ -237,5 +240,78 @@ describe('system/install.sh', () => {
     const result = await run('bash', ['-n', INSTALL_SCRIPT]);
     expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(await readFile(INSTALL_SCRIPT, 'utf8')).toMatch(/^set -euo pipefail$/m);
+  });
+});
+
+describe('system/caretaker-mount@.service and its polkit rule', () => {
+  const MOUNT_UNIT = path.join(ROOT, 'system', 'caretaker-mount@.service');
+  const RULES = path.join(ROOT, 'system', 'caretaker-mount.rules');
+  const mountSettings = parseUnit(readFileSync(MOUNT_UNIT, 'utf8'));
+  const get = (key: string) =>
+    mountSettings.filter(([s, k]) => s === 'Service' && k === key).map(([, , v]) => v);
+
+  it('mounts exactly UUID=%i at <mountRoot>/%i, safely, and only a filesystem udev knows', () => {
+    const root = configSchema.parse({}).backup.mountRoot;
+    expect(get('ExecStart')).toEqual([`/usr/bin/mount -o ${MOUNT_OPTIONS} -- UUID=%i ${root}/%i`]);
+    expect(get('ExecStartPre')[0]).toBe('/usr/bin/test -L /dev/disk/by-uuid/%i');
+    expect(get('ExecStartPost')).toContain(`/usr/bin/chown caretaker:caretaker ${root}/%i`);
+    // Every start mounts again (a re-plugged disk), instead of staying "active" once.
+    expect(get('RemainAfterExit')).toEqual([]);
+    // The service may write there (and only there, besides its data directory).
+    expect(all('Service', 'ReadWritePaths')).toEqual([`-${root}`]);
+    expect(readFileSync(INSTALL_SCRIPT, 'utf8')).toContain('caretaker-mount.rules');
+  });
+
+  it.skipIf(!SYSTEMD_ANALYZE)(
+    'passes systemd-analyze verify as an instance' + needs(SYSTEMD_ANALYZE, 'systemd-analyze'),
+    async () => {
+      const dir = await scratch();
+      const file = path.join(dir, 'caretaker-mount@.service');
+      await writeFile(file, await readFile(MOUNT_UNIT, 'utf8'));
+      const result = await run(SYSTEMD_ANALYZE!, [
+        'verify',
+        `${file.replace(/@\.service$/, '@')}1A2B-3C4D.service`,
+      ]);
+      // verify names the instance it loads; nothing else may be said.
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect((result.stdout + result.stderr).replace(/.*Unit .* not found.*\n?/g, '')).toBe('');
+    },
+  );
+
+  /** The rule file run as polkit runs it: one function registered with addRule. */
+  function loadRule(): (action: unknown, subject: unknown) => string | undefined {
+    const rules: Array<(a: unknown, s: unknown) => string | undefined> = [];
+    const polkit = {
+      Result: { YES: 'yes', NO: 'no', NOT_HANDLED: undefined },
+      addRule: (f: (a: unknown, s: unknown) => string | undefined) => rules.push(f),
+    };
+    vm.runInNewContext(readFileSync(RULES, 'utf8'), { polkit });
+    expect(rules).toHaveLength(1);
+    return rules[0]!;
+  }
+  const action = (id: string, details: Record<string, string>) => ({
+    id,
+    lookup: (k: string) => details[k],
+  });
+
+  it('lets the caretaker user start a mount unit for a UUID, and nothing else', () => {
+    const rule = loadRule();
+    const manage = 'org.freedesktop.systemd1.manage-units';
+    const start = (unit: string, user = 'caretaker', verb = 'start') =>
+      rule(action(manage, { unit, verb }), { user });
+    expect(start('caretaker-mount@0a1b2c3d-1111-2222-3333-444455556666.service')).toBe('yes');
+    expect(start('caretaker-mount@1A2B-3C4D.service')).toBe('yes');
+    expect(start('caretaker-mount@0123456789ABCDEF.service')).toBe('yes');
+    // Other users, other verbs, other units, odd instances: not this rule's business.
+    expect(start('caretaker-mount@1A2B-3C4D.service', 'www-data')).toBeUndefined();
+    expect(start('caretaker-mount@1A2B-3C4D.service', 'caretaker', 'stop')).toBeUndefined();
+    expect(start('caretaker.service')).toBeUndefined();
+    expect(start('ssh.service')).toBeUndefined();
+    expect(start('caretaker-mount@...service')).toBeUndefined();
+    expect(start('caretaker-mount@1A2B-3C4D.service\nx')).toBeUndefined();
+    expect(start('x-caretaker-mount@1A2B-3C4D.service')).toBeUndefined();
+    expect(
+      rule(action('org.freedesktop.login1.reboot', {}), { user: 'caretaker' }),
+    ).toBeUndefined();
   });
 });

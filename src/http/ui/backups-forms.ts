@@ -292,6 +292,7 @@ export async function readTargetForm(c: Context<AppEnv>): Promise<TargetFormValu
     uuid: f.one('uuid').trim(),
     minFreeMiB: f.one('minFreeMiB').trim(),
     minFreeInodes: f.one('minFreeInodes').trim(),
+    mount: f.on('mount'),
   };
 }
 
@@ -300,8 +301,9 @@ export function targetInput(v: TargetFormValues) {
   return clean({
     name: v.name,
     kind: v.kind,
-    path: v.path,
+    path: v.kind === 'disk' && v.mount && v.path === '' ? undefined : v.path,
     uuid: v.kind === 'disk' ? v.uuid : undefined,
+    mount: v.kind === 'disk' && v.mount ? true : undefined,
     minFreeMiB: number(v.minFreeMiB),
     minFreeInodes: number(v.minFreeInodes),
   });

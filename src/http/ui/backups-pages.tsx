@@ -170,6 +170,7 @@ export function backupsPages(deps: AppDeps) {
         disks={disks}
         disksError={disksError}
         markerFile={MARKER_FILE}
+        mountRoot={svc.mountRoot}
         dataDir={TARGET_DATA_DIR}
         {...extra}
       />,

@@ -9,6 +9,8 @@ export interface TargetFormValues {
   uuid: string;
   minFreeMiB: string;
   minFreeInodes: string;
+  /** Caretaker mounts the disk. */
+  mount: boolean;
 }
 
 export const EMPTY_TARGET_FORM: TargetFormValues = {
@@ -18,6 +20,7 @@ export const EMPTY_TARGET_FORM: TargetFormValues = {
   uuid: '',
   minFreeMiB: '1024',
   minFreeInodes: '10000',
+  mount: false,
 };
 
 /** A filesystem lsblk found, to pick a disk from. */
@@ -42,6 +45,8 @@ export interface TargetFormProps extends BackupsShellProps {
   disksError?: string | undefined;
   markerFile: string;
   dataDir: string;
+  /** Where Caretaker mounts disks (undefined: it cannot on this box). */
+  mountRoot?: string | undefined;
 }
 
 const KINDS = [
@@ -98,9 +103,8 @@ export function TargetFormPage(p: TargetFormProps) {
             label="Directory or mount point"
             value={v.path}
             errors={e}
-            required
             maxlength={1024}
-            hint="An absolute path such as /srv/backup, or for a disk where it is mounted, such as /media/backup."
+            hint="An absolute path such as /srv/backup, or for a disk where it is mounted, such as /media/backup (empty when Caretaker mounts the disk)."
           />
           <div data-show-if="kind=disk" class="stack">
             <div class={e?.uuid ? 'field invalid' : 'field'}>
@@ -125,9 +129,28 @@ export function TargetFormPage(p: TargetFormProps) {
               </datalist>
               <p class={e?.uuid ? 'error-text' : 'hint'} id="f-uuid-msg">
                 {e?.uuid ??
-                  'For a disk only. The disk is found again by it after it was unplugged. Mount the disk at the mount point above first; Caretaker checks that this very filesystem is mounted there.'}
+                  'For a disk only. The disk is found again by it after it was unplugged. Caretaker checks that this very filesystem is mounted at the mount point.'}
               </p>
             </div>
+            {p.mountRoot ? (
+              <div class="field check">
+                <input
+                  id="f-mount"
+                  type="checkbox"
+                  name="mount"
+                  value="on"
+                  checked={v.mount}
+                  aria-describedby="f-mount-hint"
+                />
+                <label for="f-mount">Mount it for me</label>
+                <p class="hint" id="f-mount-hint">
+                  Caretaker mounts the disk at <code>{p.mountRoot}/&lt;UUID&gt;</code> (no device
+                  files, set-uid or programs run from it), and again before each backup when it was
+                  unplugged or the box restarted. Leave the mount point empty. Otherwise mount it
+                  yourself first (fstab with <code>nofail</code>).
+                </p>
+              </div>
+            ) : null}
             <DiskTable disks={p.disks} error={p.disksError} />
           </div>
           <fieldset class="subform">
