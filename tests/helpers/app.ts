@@ -132,3 +132,38 @@ export function jsonInit(
     ...(s ? { jar: s.jar } : {}),
   };
 }
+
+/** An API answer as tests check it: the status and the parsed JSON body (or the raw text). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked with matchers
+export type ApiAnswer = { status: number; json: any; text: string };
+
+/**
+ * `api(method, path, body)` against /api/v1 as a logged-in session (cookie and CSRF header), and
+ * `finishedRun(id)`, which polls a backup run until it is no longer running.
+ */
+export function sessionApi(t: TestApp, s: { jar: CookieJar; csrf: string }) {
+  const api = async (method: string, p: string, body?: unknown): Promise<ApiAnswer> => {
+    const res = await t.request(`/api/v1${p}`, {
+      method,
+      jar: s.jar,
+      headers: {
+        'x-csrf-token': s.csrf,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : undefined, text };
+  };
+  const finishedRun = async (runId: string, timeoutMs = 60_000): Promise<ApiAnswer['json']> => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await api('GET', `/backup/runs/${encodeURIComponent(runId)}`);
+      if (r.json.run.status !== 'running') return r.json.run;
+      if (Date.now() > end) throw new Error(`run ${runId} did not finish`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  };
+  return { api, finishedRun };
+}
+export type SessionApi = ReturnType<typeof sessionApi>;

@@ -9,7 +9,14 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFile, writeFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { createTestApp, setupAdmin, type TestApp, type CookieJar } from '../helpers/app.js';
+import {
+  createTestApp,
+  setupAdmin,
+  type TestApp,
+  type CookieJar,
+  sessionApi,
+  type SessionApi,
+} from '../helpers/app.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { importAppliance, EXPORT_FILE } from '../../src/backup/appliance-export.js';
 import { openStore } from '../../src/store/store.js';
@@ -20,27 +27,15 @@ import { systemClock } from '../../src/core/time.js';
 describe('the appliance backs up itself and can be restored onto a new box', () => {
   let t: TestApp;
   let session: { jar: CookieJar; csrf: string };
+  let api: SessionApi['api'];
   let tmp: { dir: string; cleanup: () => Promise<void> };
   let exportDir = '';
-
-  async function api(method: string, p: string, body?: unknown) {
-    const res = await t.request(`/api/v1${p}`, {
-      method,
-      jar: session.jar,
-      headers: {
-        'x-csrf-token': session.csrf,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as any) : undefined };
-  }
 
   beforeAll(async () => {
     tmp = await tempDir();
     t = await createTestApp();
     session = await setupAdmin(t);
+    ({ api } = sessionApi(t, session));
   });
   afterAll(async () => {
     await t?.close();

@@ -14,7 +14,14 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createTestApp, setupAdmin, type CookieJar, type TestApp } from '../helpers/app.js';
+import {
+  createTestApp,
+  setupAdmin,
+  type CookieJar,
+  type TestApp,
+  sessionApi,
+  type SessionApi,
+} from '../helpers/app.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { DiskMounter } from '../../src/backup/disk-mounter.js';
 import { findMountByUuid } from '../../src/backup/targets.js';
@@ -40,32 +47,11 @@ describe.skipIf(skip !== undefined)(
     let tmp: { dir: string; cleanup: () => Promise<void> };
     let t: TestApp;
     let session: { jar: CookieJar; csrf: string };
+    let api: SessionApi['api'];
+    let finished: SessionApi['finishedRun'];
     let loop = '';
     let mountRoot = '';
     const uuid = randomUUID();
-
-    async function api(method: string, p: string, body?: unknown) {
-      const res = await t.request(`/api/v1${p}`, {
-        method,
-        jar: session.jar,
-        headers: {
-          'x-csrf-token': session.csrf,
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await res.text();
-      return { status: res.status, json: text ? (JSON.parse(text) as any) : undefined };
-    }
-    async function finished(runId: string): Promise<any> {
-      const end = Date.now() + 60_000;
-      for (;;) {
-        const r = await api('GET', `/backup/runs/${encodeURIComponent(runId)}`);
-        if (r.json.run.status !== 'running') return r.json.run;
-        if (Date.now() > end) throw new Error('run did not finish');
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    }
 
     beforeAll(async () => {
       tmp = await tempDir('caretaker-mount-');
@@ -77,6 +63,7 @@ describe.skipIf(skip !== undefined)(
       mountRoot = path.join(tmp.dir, 'media');
       t = await createTestApp({ backup: { mountRoot, mountMethod: 'mount' } });
       session = await setupAdmin(t);
+      ({ api, finishedRun: finished } = sessionApi(t, session));
     });
     afterAll(async () => {
       await t?.close();

@@ -9,44 +9,25 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdir, readFile, rm, stat, writeFile, readdir, utimes } from 'node:fs/promises';
 import path from 'node:path';
-import { createTestApp, setupAdmin, type TestApp, type CookieJar } from '../helpers/app.js';
+import {
+  createTestApp,
+  setupAdmin,
+  type TestApp,
+  type CookieJar,
+  sessionApi,
+  type SessionApi,
+} from '../helpers/app.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 describe('backups with real rsync', () => {
   let t: TestApp;
   let session: { jar: CookieJar; csrf: string };
+  let api: SessionApi['api'];
+  let finished: SessionApi['finishedRun'];
   let dir: { dir: string; cleanup: () => Promise<void> };
   let src: string;
   let targetPath: string;
   let jobId = '';
-
-  async function api(
-    method: string,
-    p: string,
-    body?: unknown,
-  ): Promise<{ status: number; json: any }> {
-    const res = await t.request(`/api/v1${p}`, {
-      method,
-      jar: session.jar,
-      headers: {
-        'x-csrf-token': session.csrf,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : undefined };
-  }
-
-  async function finished(runId: string): Promise<any> {
-    const end = Date.now() + 60_000;
-    for (;;) {
-      const r = await api('GET', `/backup/runs/${encodeURIComponent(runId)}`);
-      if (r.json.run.status !== 'running') return r.json.run;
-      if (Date.now() > end) throw new Error('run did not finish');
-      await new Promise((res) => setTimeout(res, 100));
-    }
-  }
 
   beforeAll(async () => {
     dir = await tempDir();
@@ -58,6 +39,7 @@ describe('backups with real rsync', () => {
     await writeFile(path.join(src, 'name with spaces; $(touch pwned).txt'), 'odd\n');
     t = await createTestApp();
     session = await setupAdmin(t);
+    ({ api, finishedRun: finished } = sessionApi(t, session));
   });
   afterAll(async () => {
     await t?.close();

@@ -13,7 +13,14 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile, rm, utimes } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { createTestApp, setupAdmin, type TestApp, type CookieJar } from '../helpers/app.js';
+import {
+  createTestApp,
+  setupAdmin,
+  type TestApp,
+  type CookieJar,
+  sessionApi,
+  type SessionApi,
+} from '../helpers/app.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 function has(cmd: string): boolean {
@@ -43,36 +50,14 @@ async function freePort(): Promise<number> {
 describe.skipIf(skip)(`backups over SSH${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let t: TestApp;
   let session: { jar: CookieJar; csrf: string };
+  let api: SessionApi['api'];
+  let finished: SessionApi['finishedRun'];
   let tmp: { dir: string; cleanup: () => Promise<void> };
   let sshd: ChildProcess | undefined;
   let port = 0;
   let k = '';
   let remote = '';
   let jobId = '';
-
-  async function api(method: string, p: string, body?: unknown) {
-    const res = await t.request(`/api/v1${p}`, {
-      method,
-      jar: session.jar,
-      headers: {
-        'x-csrf-token': session.csrf,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as any) : undefined };
-  }
-
-  async function finished(runId: string): Promise<any> {
-    const end = Date.now() + 60_000;
-    for (;;) {
-      const r = await api('GET', `/backup/runs/${encodeURIComponent(runId)}`);
-      if (r.json.run.status !== 'running') return r.json.run;
-      if (Date.now() > end) throw new Error('run did not finish');
-      await new Promise((res) => setTimeout(res, 100));
-    }
-  }
 
   async function startSshd(hostKey: string): Promise<void> {
     await writeFile(
@@ -130,6 +115,7 @@ describe.skipIf(skip)(`backups over SSH${skip ? ` (skipped: ${skip})` : ''}`, ()
     await startSshd(path.join(k, 'host'));
     t = await createTestApp();
     session = await setupAdmin(t);
+    ({ api, finishedRun: finished } = sessionApi(t, session));
   });
   afterAll(async () => {
     await stopSshd();
