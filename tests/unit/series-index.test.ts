@@ -55,7 +55,7 @@ describe('compact series index', () => {
 
   it('finds every (metric, instance) among thousands, through growth, and lists a metric', () => {
     const d = new DeviceSeries('switch', new StringPool());
-    const metrics = ['if.in_bps', 'if.out_bps', 'if.in_err', 'cpu.load_pct'] as const;
+    const metrics = ['if.in_bps', 'if.out_bps', 'if.in_errors_ps', 'cpu.load_pct'] as const;
     const want = new Map<string, number>();
     for (let i = 0; i < 3000; i++)
       for (const m of metrics) want.set(`${m} ${i}`, d.add(m, String(i), 'snmp', 1));
@@ -66,11 +66,11 @@ describe('compact series index', () => {
     // Near misses are misses.
     expect(d.find('if.in_bps', '3000')).toBe(-1);
     expect(d.find('if.in_bps', '')).toBe(-1);
-    expect(d.find('mem.used_pct', '1')).toBe(-1);
-    const listed = d.instancesOf('if.in_err')!;
+    expect(d.find('mem.nope', '1')).toBe(-1);
+    const listed = d.instancesOf('if.in_errors_ps')!;
     expect(listed.size).toBe(3000);
-    expect(listed.get('42')).toBe(want.get('if.in_err 42'));
-    expect(d.instancesOf('mem.used_pct')).toBeUndefined();
+    expect(listed.get('42')).toBe(want.get('if.in_errors_ps 42'));
+    expect(d.instancesOf('mem.nope')).toBeUndefined();
     // The index survives its stored form.
     const back = DeviceSeries.fromJson(d.toJson(), new StringPool());
     expect(back.find('cpu.load_pct', '2999')).toBe(want.get('cpu.load_pct 2999'));
