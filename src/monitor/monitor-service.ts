@@ -409,12 +409,14 @@ export class MonitorService {
       if (derived.rebooted) this.caps.delete(d.id);
       else this.caps.set(d.id, poll.caps);
       const groups = labelsOf(poll);
-      const labels: Record<string, string> = {};
-      for (const s of derived.samples) {
-        const fam = labelFamily(s.metric);
-        const label = fam ? groups[fam][s.instance] : undefined;
-        if (label) labels[`${s.metric}|${s.instance}`] = label;
-      }
+      // Looked up when the store writes a sample, rather than a record keyed by
+      // `${metric}|${instance}`: that was a string per sample, kept until the batch committed.
+      const labelOf = (metric: string, instance: string) => {
+        const fam = labelFamily(metric as Sample['metric']);
+        // own keys only: an instance comes from the agent, and "constructor" is not a label
+        if (!fam || !Object.hasOwn(groups[fam], instance)) return undefined;
+        return groups[fam][instance] || undefined;
+      };
       const notes = [...poll.notes, ...derived.notes].slice(0, 20);
       return {
         state: {
@@ -424,7 +426,7 @@ export class MonitorService {
           varbinds: raw.values.length,
           ...(notes.length ? { notes } : {}),
         },
-        entry: { deviceId: d.id, source: 'snmp' as const, at, samples: derived.samples, labels },
+        entry: { deviceId: d.id, source: 'snmp' as const, at, samples: derived.samples, labelOf },
         observation: {
           ...this.base(d, at),
           samples: derived.samples,

@@ -1,18 +1,34 @@
 import { createRequire } from 'node:module';
+import { isIPv4 } from 'node:net';
 import type * as NetSnmp from 'net-snmp';
+import { AppError } from '../core/errors.js';
+import { counter64, OidCache } from './ber.js';
+import { CommunityClient } from './community-client.js';
+import {
+  snmpBadResponse,
+  snmpCommunityMismatch,
+  snmpFailed,
+  snmpRefused,
+  snmpStopped,
+  snmpTimeout,
+} from './snmp-errors.js';
+import { UdpTransport } from './udp-transport.js';
+import type { SnmpCredential, SnmpValue, Varbind } from './types.js';
 
 const load = createRequire(import.meta.url);
 let netSnmp: typeof NetSnmp | undefined;
 /**
  * net-snmp is loaded on first use: it costs about 15 MiB of memory that an idle box (which may
- * never scan) should not pay. It is a CommonJS package, so a synchronous require does it.
+ * never scan) should not pay, and since v1/v2c have their own client it is now needed only for
+ * SNMPv3. It is a CommonJS package, so a synchronous require does it.
  */
 function lib(): typeof NetSnmp {
   netSnmp ??= load('net-snmp') as typeof NetSnmp;
   return netSnmp;
 }
-import { AppError } from '../core/errors.js';
-import type { SnmpCredential, SnmpValue, Varbind } from './types.js';
+
+/** The Counter64 reader lives with the codec (ber.ts); net-snmp's values go through it too. */
+export { counter64 };
 
 export interface SnmpTarget {
   address: string;
@@ -52,20 +68,6 @@ function types(): ObjectTypes {
   return objectTypes;
 }
 
-/**
- * A Counter64's content octets (big-endian, unsigned, 1 to 9 of them) as a bigint. The common
- * lengths are read directly; building a hex string for BigInt() cost more than the rest of the
- * conversion (the poller converts hundreds of thousands of these per cycle).
- */
-export function counter64(b: Buffer): bigint {
-  const n = b.length;
-  if (n === 0) return 0n;
-  if (n <= 6) return BigInt(b.readUIntBE(0, n));
-  if (n === 8) return b.readBigUInt64BE(0);
-  if (n === 9 && b[0] === 0) return b.readBigUInt64BE(1);
-  return BigInt(`0x${b.toString('hex')}`);
-}
-
 /** Converts net-snmp's varbind into ours; errors (noSuchObject…) become `null`. */
 export function fromNetSnmp(vb: NetSnmp.Varbind): Varbind {
   const oid = vb.oid;
@@ -96,28 +98,6 @@ export function fromNetSnmp(vb: NetSnmp.Varbind): Varbind {
   }
 }
 
-const STATUS = [
-  'noError',
-  'tooBig',
-  'noSuchName',
-  'badValue',
-  'readOnly',
-  'genErr',
-  'noAccess',
-  'wrongType',
-  'wrongLength',
-  'wrongEncoding',
-  'wrongValue',
-  'noCreation',
-  'inconsistentValue',
-  'resourceUnavailable',
-  'commitFailed',
-  'undoFailed',
-  'authorizationError',
-  'notWritable',
-  'inconsistentName',
-];
-
 /**
  * Turns net-snmp's errors into ours with fixed sentences. Its own messages are never passed on:
  * some of them quote the community string ("Community 'x' in request does not match…"), and the
@@ -126,13 +106,7 @@ const STATUS = [
 function classify(err: unknown, target: SnmpTarget): AppError {
   const e = err as Error & { name?: string; code?: number; status?: number };
   const at = target.address;
-  if (e?.name === 'RequestTimedOutError') {
-    return new AppError(
-      'SNMP_TIMEOUT',
-      `${at} did not answer SNMP (wrong credentials, or no agent).`,
-      { kind: 'transient' },
-    );
-  }
+  if (e?.name === 'RequestTimedOutError') return snmpTimeout(at);
   if (e?.name === 'ResponseInvalidError') {
     switch (e.code) {
       case lib().ResponseInvalidCode.EAuthFailure:
@@ -143,11 +117,7 @@ function classify(err: unknown, target: SnmpTarget): AppError {
           { kind: 'auth' },
         );
       case lib().ResponseInvalidCode.ECommunityNoMatch:
-        return new AppError(
-          'SNMP_BAD_RESPONSE',
-          `${at} answered with a different community than it was asked with.`,
-          { kind: 'permanent' },
-        );
+        return snmpCommunityMismatch(at);
       case lib().ResponseInvalidCode.EUnexpectedReport:
         return new AppError(
           'SNMP_AUTH',
@@ -155,42 +125,46 @@ function classify(err: unknown, target: SnmpTarget): AppError {
           { kind: 'auth' },
         );
       default:
-        return new AppError(
-          'SNMP_BAD_RESPONSE',
-          `${at} sent an SNMP answer that could not be understood.`,
-          { kind: 'permanent' },
-        );
+        return snmpBadResponse(at);
     }
   }
-  if (e?.name === 'RequestFailedError') {
-    const status = STATUS[e.status ?? -1] ?? `error ${e.status}`;
-    return new AppError('SNMP_REFUSED', `${at} refused the request (${status}).`, {
-      kind: status === 'authorizationError' || status === 'noAccess' ? 'auth' : 'permanent',
-    });
-  }
+  if (e?.name === 'RequestFailedError') return snmpRefused(at, e.status);
   if (
     e?.name === 'AbortError' ||
     e?.name === 'TimeoutError' ||
     /forcibly closed|closed/i.test(e?.message ?? '')
   ) {
-    return new AppError(
-      'SNMP_STOPPED',
-      `SNMP with ${at} was stopped (the scan was cancelled or its time ran out).`,
-      { kind: 'transient' },
-    );
+    return snmpStopped(at);
   }
-  return new AppError('SNMP_ERROR', `SNMP with ${at} failed.`, { kind: 'transient' });
+  return snmpFailed(at);
+}
+
+/**
+ * v1 and v2c go through our own client (community-client.ts): one UDP socket for the process,
+ * shared by every open client, and OIDs encoded once. Module state rather than a dependency
+ * passed from main.ts: it is a cache and a socket that exist only while some client is open, and
+ * every caller already reaches SNMP through openSnmp alone.
+ */
+let shared: { transport: UdpTransport; oids: OidCache } | undefined;
+function communityTransport() {
+  shared ??= { transport: new UdpTransport(), oids: new OidCache() };
+  return shared;
 }
 
 /**
  * The only place an SNMP session is opened (v1, v2c or v3). Every call rejects on error and the
- * session is closed by the caller in a `finally`.
+ * session is closed by the caller in a `finally`. SNMPv3 (and a target that is not an IPv4
+ * address, which net-snmp resolves) stays with net-snmp.
  */
 export function openSnmp(
   target: SnmpTarget,
   cred: SnmpCredential,
   signal?: AbortSignal,
 ): SnmpClient {
+  if (cred.version !== '3' && isIPv4(target.address)) {
+    const { transport, oids } = communityTransport();
+    return new CommunityClient(target, cred, transport, oids, signal);
+  }
   const common = {
     port: target.port ?? 161,
     retries: target.retries,

@@ -90,6 +90,11 @@ export interface MetricsEntry {
   samples: readonly Sample[];
   /** Labels per `${metric}|${instance}` or per instance, when known. */
   labels?: Readonly<Record<string, string>>;
+  /**
+   * Or the label of a sample, looked up as it is written (used instead of `labels`): the SNMP
+   * poller's hundreds of samples a device then need no `${metric}|${instance}` string each.
+   */
+  labelOf?: (metric: string, instance: string) => string | undefined;
 }
 
 export interface StoredPoint {
@@ -282,7 +287,9 @@ export class MetricsStore {
         const vals: number[] = [];
         for (const s of e.samples) {
           if (!Number.isFinite(s.value)) continue;
-          const label = e.labels?.[`${s.metric}|${s.instance}`] ?? e.labels?.[s.instance];
+          const label = e.labelOf
+            ? e.labelOf(s.metric, s.instance)
+            : (e.labels?.[`${s.metric}|${s.instance}`] ?? e.labels?.[s.instance]);
           let c = idx ? idx.find(s.metric, s.instance) : -1;
           if (c < 0 || (label && idx!.labelOf(c) !== label)) {
             // Copy on write: the index in memory changes only once the batch has committed.
