@@ -93,6 +93,10 @@ export function noOriginalReason(job: BackupJob, rel: string): string {
   const top = rel.replace(/^\/+/, '').split('/')[0];
   if (!origin && top === sourceSubdir({ kind: 'appliance' }))
     return 'This is a copy of the appliance’s own data: restore it into a folder here (a whole box is restored with caretaker import-data).';
+  const clean = rel.replace(/^\/+|\/+$/g, '');
+  const below = job.sources.find((s) => sourceSubdir(s).startsWith(`${clean}/`));
+  if (!origin && below)
+    return `This folder only leads to the backed-up folder ${sourceSubdir(below)}: open that one to put things back, or restore this into a folder here.`;
   return 'This path is not below one of the job’s sources.';
 }
 

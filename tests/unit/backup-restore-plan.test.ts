@@ -94,6 +94,8 @@ describe('restore plan', () => {
     expect(refuse('caretaker-appliance/db', 'original')).toThrow(/import-data/);
     expect(refuse('etc/passwd', 'original')).toThrow(/not below/);
     expect(noOriginalReason(job, 'fileserver/public/x')).toMatch(/read-only/);
+    // A folder above a source leads to it.
+    expect(noOriginalReason(job, 'srv')).toMatch(/leads to the backed-up folder srv\/share/);
     expect(originalFolder(job, 'fileserver/public/x')).toBeUndefined();
   });
 });
