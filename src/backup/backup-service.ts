@@ -46,12 +46,8 @@ import { checkRestoreDestination } from './safe-path.js';
 import { resolveForRestore } from './snapshot-browse.js';
 import type { DiskMounter } from './disk-mounter.js';
 import { snapshotSubdir, sourceSubdir, type RunSource } from './source-dirs.js';
-import {
-  describeDestination,
-  planRestore,
-  type RestoreDestination,
-  type RestoreWhat,
-} from './restore-plan.js';
+import { describeDestination, planRestore } from './restore-plan.js';
+import { copyRestore, type RestoreCopy } from './restore-run.js';
 
 export { snapshotSubdir, sourceSubdir } from './source-dirs.js';
 
@@ -1068,115 +1064,38 @@ export class BackupService {
       this.running.delete(job.id);
       throw err;
     }
-    void this.executeRestore(run, {
-      source: src.path.toString(),
-      what: plan.what,
-      destination,
-      overwrite: v.overwrite,
-      signal: abort.signal,
-      onProgress: (p) => {
-        entry.progress = { ...entry.progress, ...p };
+    void this.executeRestore(
+      run,
+      {
+        source: src.path.toString(),
+        what: plan.what,
+        destination,
+        overwrite: v.overwrite,
+        signal: abort.signal,
+        onProgress: (p) => {
+          entry.progress = { ...entry.progress, ...p };
+        },
       },
-      release: () => this.release(job.id, entry),
-    }).finally(() => this.release(job.id, entry));
+      () => this.release(job.id, entry),
+    ).finally(() => this.release(job.id, entry));
     return run;
   }
 
+  /** Copies a restore, frees the job's run slot, then records the outcome. */
   private async executeRestore(
     run: BackupRun,
-    o: {
-      source: string;
-      what: RestoreWhat;
-      destination: RestoreDestination;
-      overwrite: boolean;
-      signal: AbortSignal;
-      onProgress: (p: Pick<RunProgress, 'bytes' | 'percent' | 'rate' | 'eta'>) => void;
-      /** Frees the job's run slot: called before the outcome is recorded. */
-      release: () => void;
-    },
+    o: Omit<RestoreCopy, 'dataDir' | 'now' | 'rsyncPath'>,
+    release: () => void,
   ): Promise<void> {
-    const { store, clock } = this.deps;
-    const d = o.destination;
-    let finished: BackupRun;
-    try {
-      if (d.where === 'box') await mkdir(d.dest, { recursive: true });
-      const ssh =
-        d.where === 'ssh'
-          ? await boxSshIdentity(this.deps.store.dataDir).then((id) => ({
-              keyFile: id.keyFile,
-              knownHostsFile: id.knownHostsFile,
-              port: d.port,
-              // The host key was pinned by the backups: a restore never accepts a new one.
-              strictHostKeyChecking: 'yes' as const,
-            }))
-          : undefined;
-      const args = buildRsyncArgs({
-        sources: [
-          {
-            kind: 'local',
-            path:
-              o.what === 'contents'
-                ? o.source.replace(/\/?$/, '/')
-                : o.what === 'dir'
-                  ? o.source.replace(/\/?$/, '')
-                  : o.source,
-          },
-        ],
-        destination: d.dest.replace(/\/?$/, '/'),
-        ...(d.where === 'ssh'
-          ? { destinationHost: { user: d.user, host: d.host }, mkpath: true }
-          : {}),
-        ...(ssh ? { ssh } : {}),
-        numericIds: true,
-        // Newer files at the destination are kept unless overwriting was asked for.
-        update: !o.overwrite,
-        ioTimeoutSec: 600,
-      });
-      const r = await runRsync({
-        args,
-        signal: o.signal,
-        onProgress: (p) =>
-          o.onProgress({
-            bytes: p.bytes,
-            percent: p.percent,
-            ...(p.rate ? { rate: p.rate } : {}),
-            ...(p.eta ? { eta: p.eta } : {}),
-          }),
-        ...(this.deps.rsyncPath ? { rsyncPath: this.deps.rsyncPath } : {}),
-      });
-      const now = clock.now();
-      finished = {
-        ...run,
-        status: r.warnings ? 'warning' : 'succeeded',
-        finishedAt: iso(now),
-        durationMs: now - Date.parse(run.startedAt),
-        rsyncExitCode: r.exitCode,
-        stats: {
-          regularFilesTransferred: r.stats?.regularFilesTransferred ?? 0,
-          bytesTransferred: r.stats?.totalTransferredFileSize ?? 0,
-        },
-        ...(r.warnings ? { warnings: r.warnings.messages.slice(0, 200) } : {}),
-        log: r.log.slice(-50),
-      };
-    } catch (err) {
-      const now = clock.now();
-      finished = {
-        ...run,
-        status: 'failed',
-        finishedAt: iso(now),
-        durationMs: now - Date.parse(run.startedAt),
-        error: describeError(err),
-        ...(err instanceof RsyncRunError
-          ? {
-              ...(err.exitCode !== null ? { rsyncExitCode: err.exitCode } : {}),
-              log: err.log.slice(-50),
-            }
-          : {}),
-      };
-    }
+    const finished = await copyRestore(run, {
+      ...o,
+      dataDir: this.deps.store.dataDir,
+      now: () => this.deps.clock.now(),
+      rsyncPath: this.deps.rsyncPath,
+    });
     // Whoever sees the run finished may start the next one at once.
-    o.release();
-    await store.write(store.backups.runOps(finished));
+    release();
+    await this.deps.store.write(this.deps.store.backups.runOps(finished));
   }
 
   /** Frees a job's run slot if `entry` still holds it. */
