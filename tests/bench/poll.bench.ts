@@ -250,6 +250,13 @@ interface Ctx {
 /** One run of the snmp-poll job, started by hand and followed until it ends. */
 async function ourCycle(ctx: Ctx): Promise<OurCycle> {
   const { api, appPid, simPid } = ctx;
+  // The appliance's own schedule may have started a cycle meanwhile (a slow warm-up round takes
+  // longer than the poll interval): wait until it is over, so the measured cycle is ours alone.
+  for (let i = 0; i < 240; i++) {
+    const runs = await api.call('GET', '/api/v1/jobs/snmp-poll/runs?limit=3');
+    if (!(runs.json.items as any[]).some((x) => x.status === 'running')) break;
+    await sleep(250);
+  }
   const cpu0 = await cpuSeconds(appPid);
   const sim0 = await cpuSeconds(simPid);
   const all0 = await machineCpuSeconds();
