@@ -221,6 +221,8 @@ export interface JobStatus {
   progress?: RunProgress;
 }
 const HOUR = 3_600_000;
+/** Files above this size are not picked for a restore test (it copies them onto the box's disk). */
+const RESTORE_TEST_MAX_BYTES = 64 * 1024 * 1024;
 
 /** A local source must be a readable directory when the run starts. */
 async function assertLocalSource(p: string): Promise<void> {
@@ -1208,8 +1210,33 @@ export class BackupService {
   async restoreTest(jobId: string, ctx: RequestContext | undefined): Promise<BackupRun> {
     // The stored record (a daemon password stays sealed in it), written back below.
     const job = await this.jobRecord(jobId);
+    // It holds the job's run slot: a backup's retention must not delete the snapshot it reads.
+    if (this.running.has(jobId))
+      throw conflict(
+        'BACKUP_RUNNING',
+        `A run of "${job.name}" is under way; test when it has finished.`,
+      );
+    const started = this.deps.clock.now();
+    const slot = {
+      abort: new AbortController(),
+      progress: { runId: '', jobId, phase: 'verifying', bytes: 0, percent: 0 } as RunProgress,
+    };
+    this.running.set(jobId, slot);
+    try {
+      return await this.runRestoreTest(job, ctx, started, slot.progress);
+    } finally {
+      this.release(jobId, slot);
+    }
+  }
+
+  private async runRestoreTest(
+    job: BackupJob,
+    ctx: RequestContext | undefined,
+    started: number,
+    progress: RunProgress,
+  ): Promise<BackupRun> {
+    const jobId = job.id;
     const { store, clock } = this.deps;
-    const started = clock.now();
     const run: BackupRun = {
       id: timeKey(started),
       jobId,
@@ -1220,6 +1247,7 @@ export class BackupService {
       by: ctx ? actorLabel(ctx.actor) : 'schedule',
       startedAt: iso(started),
     };
+    progress.runId = run.id;
     await store.write([
       ...store.backups.runOps(run),
       store.backups.jobOp({ ...job, lastRestoreTestAt: iso(started) }),
@@ -1237,13 +1265,19 @@ export class BackupService {
           status: 409,
           kind: 'conflict',
         });
+      // Sample files are copied into scratch space on the box's own disk: big ones (a disk
+      // image, a video) are left out, so that a test can never fill it.
       const files: string[] = [];
       const walk = async (dir: string, rel: string) => {
         if (files.length >= 5_000) return;
         for (const d of await readdir(dir, { withFileTypes: true })) {
           const r = rel ? `${rel}/${d.name}` : d.name;
           if (d.isDirectory()) await walk(path.join(dir, d.name), r);
-          else if (d.isFile()) files.push(r);
+          else if (
+            d.isFile() &&
+            (await lstat(path.join(dir, d.name))).size <= RESTORE_TEST_MAX_BYTES
+          )
+            files.push(r);
         }
       };
       await walk(snap.dataDir, '');

@@ -7,7 +7,7 @@
  * run interrupted by a crash that the next run cleans up after.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdir, readFile, rm, stat, writeFile, readdir, utimes } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile, readdir, utimes, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import {
   createTestApp,
@@ -289,6 +289,10 @@ describe('backups with real rsync', () => {
       });
       expect(r.status).toBe(409);
       expect(r.json.error.code).toBe('BACKUP_RUNNING');
+      // A restore test would read a snapshot the run's retention may delete: refused too.
+      const test = await api('POST', `/backup/jobs/${jobId}/restore-test`);
+      expect(test.status).toBe(409);
+      expect(test.json.error.code).toBe('BACKUP_RUNNING');
       expect((await finished(run.json.run.id)).status).toBe('succeeded');
 
       // Now the other way round: the restore holds the job, a run of it is refused meanwhile.
@@ -314,10 +318,25 @@ describe('backups with real rsync', () => {
   });
 
   it('a restore test restores sample files and records the result in the manifest', async () => {
+    // A 65 MiB disk image (sparse here) is never picked: the test copies onto the box's own disk.
+    const image = path.join(src, 'disk.img');
+    await writeFile(image, '');
+    await truncate(image, 65 * 1024 * 1024);
+    try {
+      expect(
+        (await finished((await api('POST', `/backup/jobs/${jobId}/run`)).json.run.id)).status,
+      ).toBe('succeeded');
+    } finally {
+      await rm(image);
+    }
+    const small = (await readdir(src, { recursive: true, withFileTypes: true })).filter((e) =>
+      e.isFile(),
+    ).length;
     const r = await api('POST', `/backup/jobs/${jobId}/restore-test`);
     expect(r.status, JSON.stringify(r.json)).toBe(200);
     expect(r.json.run).toMatchObject({ kind: 'restore-test', status: 'succeeded' });
     expect(r.json.run.verification.checked).toBeGreaterThan(0);
+    expect(r.json.run.verification.checked).toBeLessThanOrEqual(small);
     const snaps = (await api('GET', `/backup/jobs/${jobId}/snapshots`)).json.items;
     expect(snaps[0].manifest.verification).toMatchObject({ method: 'restore-test', ok: true });
   });
