@@ -5,7 +5,8 @@
  * retention after each run, a sampled checksum verification, and restores. Every change is
  * audited; failures and stale backups become events (and so incidents).
  */
-import { createHash, randomInt } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -40,6 +41,7 @@ import {
 } from './snapshots.js';
 import { planRetention, retentionSchema, DEFAULT_RETENTION } from './retention.js';
 import { SnapshotMeter } from './snapshot-meter.js';
+import { Reservoir } from '../lib/reservoir.js';
 import { initTarget, probeTarget, probeError, type TargetProbe } from './targets.js';
 import { targetInputSchema } from './target-schema.js';
 import { checkRestoreDestination } from './safe-path.js';
@@ -223,6 +225,9 @@ export interface JobStatus {
 const HOUR = 3_600_000;
 /** Files above this size are not picked for a restore test (it copies them onto the box's disk). */
 const RESTORE_TEST_MAX_BYTES = 64 * 1024 * 1024;
+/** Entries a restore test lists at most to pick its sample from. */
+const RESTORE_TEST_MAX_SCAN = 2_000_000;
+const SLASH = Buffer.from('/');
 
 /** A local source must be a readable directory when the run starts. */
 async function assertLocalSource(p: string): Promise<void> {
@@ -1265,27 +1270,30 @@ export class BackupService {
           status: 409,
           kind: 'conflict',
         });
-      // Sample files are copied into scratch space on the box's own disk: big ones (a disk
-      // image, a video) are left out, so that a test can never fill it.
-      const files: string[] = [];
-      const walk = async (dir: string, rel: string) => {
-        if (files.length >= 5_000) return;
-        for (const d of await readdir(dir, { withFileTypes: true })) {
-          const r = rel ? `${rel}/${d.name}` : d.name;
-          if (d.isDirectory()) await walk(path.join(dir, d.name), r);
+      // A uniform sample of the snapshot's files, listed by bytes (a name that is not UTF-8 is
+      // walked through, but not picked: rsync's argv is text). Sample files are copied into
+      // scratch space on the box's own disk: big ones (a disk image, a video) are left out, so
+      // that a test can never fill it.
+      const sample = new Reservoir<string>(20);
+      let scanned = 0;
+      const walk = async (dir: Buffer, rel: string | undefined): Promise<void> => {
+        for (const d of await readdir(dir, { withFileTypes: true, encoding: 'buffer' })) {
+          if (++scanned > RESTORE_TEST_MAX_SCAN) return;
+          const abs = Buffer.concat([dir, SLASH, d.name]);
+          const name = isUtf8(d.name) ? d.name.toString('utf8') : undefined;
+          const r =
+            rel === undefined || name === undefined ? undefined : rel ? `${rel}/${name}` : name;
+          if (d.isDirectory()) await walk(abs, r);
           else if (
             d.isFile() &&
-            (await lstat(path.join(dir, d.name))).size <= RESTORE_TEST_MAX_BYTES
+            r !== undefined &&
+            (await lstat(abs)).size <= RESTORE_TEST_MAX_BYTES
           )
-            files.push(r);
+            if (sample.take()) sample.put(r);
         }
       };
-      await walk(snap.dataDir, '');
-      const picked = [
-        ...new Set(
-          Array.from({ length: Math.min(20, files.length) }, () => files[randomInt(files.length)]!),
-        ),
-      ];
+      await walk(Buffer.from(snap.dataDir), '');
+      const picked = sample.items;
       await mkdir(scratch, { recursive: true });
       const mismatched: string[] = [];
       for (const rel of picked) {

@@ -25,7 +25,7 @@
  * inside another) can have a path counted twice.
  */
 import { lstatSync, readdirSync, type BigIntStats, type Stats } from 'node:fs';
-import { randomInt } from 'node:crypto';
+import { Reservoir } from '../lib/reservoir.js';
 import path from 'node:path';
 import { decodeRsyncName, itemNameStart } from './rsync-parse.js';
 
@@ -70,46 +70,6 @@ export interface SnapshotFigures {
 /** A path relative to the data directory: a string when the name is plain ASCII, else bytes. */
 type Rel = string | Buffer;
 
-/**
- * A uniform sample of a stream of unknown length (Li's algorithm L: O(k log(n/k)) random draws,
- * not one per item). `take()` says whether the next item is kept; only then is it made and
- * handed to `put()`, so the items passed over cost nothing.
- */
-class Reservoir {
-  readonly items: Buffer[] = [];
-  private seen = 0;
-  private next = 0;
-  private w = 1;
-  private slot = -1;
-
-  constructor(private readonly k: number) {}
-
-  take(): boolean {
-    if (this.k <= 0) return false;
-    this.seen++;
-    if (this.seen <= this.k) {
-      this.slot = this.seen - 1;
-      return true;
-    }
-    if (this.seen !== this.next) return false;
-    this.slot = randomInt(this.k);
-    return true;
-  }
-
-  put(item: Buffer): void {
-    this.items[this.slot] = item;
-    if (this.seen >= this.k) {
-      this.w *= Math.exp(Math.log(uniform()) / this.k);
-      this.next = this.seen + Math.floor(Math.log(uniform()) / Math.log(1 - this.w)) + 1;
-    }
-  }
-}
-
-/** A uniform number in (0, 1) from the CSPRNG: which files get verified is not predictable. */
-function uniform(): number {
-  return (randomInt(2 ** 47) + 1) / (2 ** 47 + 2);
-}
-
 export class SnapshotMeter {
   private readonly dataDir: string;
   private readonly dataDirBytes: Buffer;
@@ -118,7 +78,7 @@ export class SnapshotMeter {
   private readonly duringRun: boolean;
   private readonly maxLag: number;
   private sinceTry = 0;
-  private readonly reservoir: Reservoir;
+  private readonly reservoir: Reservoir<Buffer>;
   /** Itemized entries not stat'ed yet, oldest first from `head`; `links` says which are `hf`. */
   private queue: Rel[] = [];
   private links: boolean[] = [];
