@@ -18,10 +18,9 @@ import { AppError, badRequest } from '../core/errors.js';
 import { runProgram } from '../lib/spawn.js';
 import { isFsUuid, targetPathProblem } from './target-schema.js';
 import {
-  listMounts,
-  mountAt,
   mountFilesystem,
-  mountIsUuid,
+  mountOfUuidAt,
+  toolFailure,
   type MountEntry,
   type TargetSystemPaths,
 } from './targets.js';
@@ -64,8 +63,7 @@ export class DiskMounter {
 
   /** Whether the disk is mounted at its mount point now. */
   async isMounted(uuid: string): Promise<boolean> {
-    const at = mountAt(await listMounts(this.opts), this.mountPointFor(uuid));
-    return !!at && (await mountIsUuid(at, uuid, this.opts));
+    return !!(await mountOfUuidAt(uuid, this.mountPointFor(uuid), this.opts));
   }
 
   /** Mounts the disk at `mountPointFor(uuid)` (nothing to do when it already is). */
@@ -78,8 +76,8 @@ export class DiskMounter {
         ...(signal ? { signal } : {}),
         ...(this.opts.timeoutMs ? { timeoutMs: this.opts.timeoutMs } : {}),
       });
-    const current = mountAt(await listMounts(this.opts), mountPoint);
-    if (current && (await mountIsUuid(current, uuid, this.opts))) return current;
+    const current = await mountOfUuidAt(uuid, mountPoint, this.opts);
+    if (current) return current;
     const unit = `${MOUNT_UNIT_PREFIX}${uuid}.service`;
     const r = await runProgram(
       this.opts.systemctlPath ?? 'systemctl',
@@ -87,7 +85,7 @@ export class DiskMounter {
       { timeoutMs: this.opts.timeoutMs ?? 60_000, signal, maxStdoutBytes: 64 * 1024 },
     );
     if (r.code !== 0) {
-      const why = r.stderr.trim().split('\n').slice(-2).join(' ') || `exit code ${r.code}`;
+      const why = toolFailure('systemctl', r.stderr, r.code);
       if (/access denied|authentication required|not authorized|permission/i.test(why))
         throw new AppError(
           'MOUNT_NOT_PERMITTED',
@@ -106,8 +104,8 @@ export class DiskMounter {
         { status: 409, kind: 'transient' },
       );
     }
-    const mounted = mountAt(await listMounts(this.opts), mountPoint);
-    if (!mounted || !(await mountIsUuid(mounted, uuid, this.opts)))
+    const mounted = await mountOfUuidAt(uuid, mountPoint, this.opts);
+    if (!mounted)
       throw new AppError(
         'MOUNT_FAILED',
         `${unit} started, but ${mountPoint} is not the disk with UUID ${uuid} in the service's view.`,

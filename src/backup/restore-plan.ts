@@ -65,6 +65,20 @@ function sourceFolder(s: BackupSource): string | undefined {
 }
 
 /**
+ * Where a path from `origin` goes back to: the source's folder, the path's parent inside it
+ * ('' for the top), and the two joined. Undefined for sources without a folder of their own.
+ */
+function backTo(
+  origin: RestoreOrigin,
+): { root: string; parent: string; folder: string } | undefined {
+  const root = sourceFolder(origin.source);
+  if (root === undefined) return undefined;
+  const dir = origin.inside === '' ? '' : path.posix.dirname(origin.inside);
+  const parent = dir === '.' ? '' : dir;
+  return { root, parent, folder: parent === '' ? root : path.posix.join(root, parent) };
+}
+
+/**
  * The folder "back where it came from" means for a path (undefined when it cannot go back): the
  * parent of the path inside its source's folder. A whole source goes back as its contents into
  * the source folder itself (else it would nest inside itself).
@@ -74,15 +88,9 @@ export function originalFolder(
   rel: string,
 ): { origin: RestoreOrigin; folder: string; remote: boolean } | undefined {
   const origin = originOf(job, rel);
-  if (!origin) return undefined;
-  const root = sourceFolder(origin.source);
-  if (root === undefined) return undefined;
-  const parent = origin.inside === '' ? '' : path.posix.dirname(origin.inside);
-  return {
-    origin,
-    folder: parent === '' || parent === '.' ? root : path.posix.join(root, parent),
-    remote: origin.source.kind === 'ssh',
-  };
+  const back = origin && backTo(origin);
+  if (!origin || !back) return undefined;
+  return { origin, folder: back.folder, remote: origin.source.kind === 'ssh' };
 }
 
 /** Why a path cannot go back to its original place, for people. */
@@ -129,24 +137,21 @@ export function planRestore(
       };
     throw inputError('RESTORE_NO_ORIGIN', noOriginalReason(job, rel));
   }
-  const back = originalFolder(job, rel);
+  const back = backTo(origin);
   if (!back) throw inputError('RESTORE_NO_ORIGIN', noOriginalReason(job, rel));
   // A whole source folder goes back as its contents.
-  const whole = origin.inside === '';
-  const restoreWhat: RestoreWhat = whole ? 'contents' : what;
+  const restoreWhat: RestoreWhat = origin.inside === '' ? 'contents' : what;
   if (s.kind === 'ssh')
     return {
       destination: { where: 'ssh', user: s.user, host: s.host, port: s.port, dest: back.folder },
       what: restoreWhat,
       origin,
     };
-  const root = sourceFolder(s)!;
-  const parentInside = whole ? '' : path.posix.dirname(origin.inside);
   return {
     destination: {
       where: 'box',
       dest: back.folder,
-      checkInside: { root, rel: parentInside === '.' ? '' : parentInside },
+      checkInside: { root: back.root, rel: back.parent },
     },
     what: restoreWhat,
     origin,

@@ -394,7 +394,7 @@ function isAbort(err: unknown): boolean {
  * to the device (root). When neither can tell, the answer is no: an unverified disk is a missing
  * disk.
  */
-export async function mountIsUuid(
+async function mountIsUuid(
   entry: MountEntry,
   uuid: string,
   opts: TargetCallOptions,
@@ -836,7 +836,8 @@ function checkMountPoint(mountPoint: string, allowedRoots: readonly string[]): v
   }
 }
 
-function toolFailure(tool: string, stderr: string, code: number | null): string {
+/** The last lines a tool wrote to stderr, or its exit code: what a failure message quotes. */
+export function toolFailure(tool: string, stderr: string, code: number | null): string {
   return stderr.trim().split('\n').slice(-2).join(' ') || `${tool} exited with code ${code}`;
 }
 
@@ -903,14 +904,24 @@ async function mountChecked(
       kind: denied ? 'auth' : 'permanent',
     });
   }
-  const mounted = mountAt(await listMounts(opts), mountPoint);
-  if (!mounted || !(await mountIsUuid(mounted, uuid, opts))) {
+  const mounted = await mountOfUuidAt(uuid, mountPoint, opts);
+  if (!mounted) {
     throw new AppError(
       'MOUNT_FAILED',
       `mount reported success, but ${mountPoint} is not the disk with UUID ${uuid}.`,
     );
   }
   return mounted;
+}
+
+/** The mount at exactly `mountPoint` when it is the filesystem with this UUID, else undefined. */
+export async function mountOfUuidAt(
+  uuid: string,
+  mountPoint: string,
+  opts: TargetCallOptions = {},
+): Promise<MountEntry | undefined> {
+  const at = mountAt(await listMounts(opts), mountPoint);
+  return at && (await mountIsUuid(at, uuid, opts)) ? at : undefined;
 }
 
 /** Unmounts a disk mounted below an allowed root. False when nothing was mounted there. */
