@@ -17,18 +17,20 @@ export class StringPool {
   get size(): number {
     return this.map.size;
   }
-  /** A small number per metric name (for typed arrays). */
-  idOf(metric: string): number {
-    let id = this.ids.get(metric);
+  /** A small number for a string (for typed arrays): its position in the pool's list. */
+  idOf(s: string): number {
+    let id = this.ids.get(s);
     if (id === undefined) {
       id = this.names.length;
-      this.names.push(this.intern(metric));
-      this.ids.set(metric, id);
+      const flat = this.intern(s);
+      this.names.push(flat);
+      this.ids.set(flat, id);
     }
     return id;
   }
-  peekId(metric: string): number | undefined {
-    return this.ids.get(metric);
+  /** The string's number, or undefined when the pool has never numbered it. */
+  peekId(s: string): number | undefined {
+    return this.ids.get(s);
   }
   nameOf(id: number): string {
     return this.names[id]!;

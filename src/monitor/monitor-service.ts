@@ -18,12 +18,11 @@ import { buildPollPlan } from './poll-plan.js';
 import { StringPool } from '../lib/string-pool.js';
 import { pollSnmp } from './snmp-poller.js';
 import { decodePoll } from './poll-decode.js';
-import { derive } from './rates.js';
+import { derive, previousOf, type PreviousPoll } from './rates.js';
 import { labelsOf, labelFamily } from './series-labels.js';
 import { flattenLabels, type DeviceObservation } from './observation.js';
 import { daysToFull } from './forecast.js';
-import type { DeviceCaps, DevicePoll, PollPlan } from './poll-types.js';
-import type { InterfaceInfo } from '../discovery/types.js';
+import type { DeviceCaps, PlanInterface, PollPlan } from './poll-types.js';
 import type { MetricsService } from './metrics-service.js';
 import type { AlertService } from './alert-service.js';
 import type { CheckService } from './check-service.js';
@@ -67,8 +66,8 @@ export interface DeviceLiveStatus {
  * each device's observation to the rule engine.
  */
 export class MonitorService {
-  /** The previous poll of each device (for rates) and what it answered (for the next plan). */
-  private readonly polls = new Map<string, DevicePoll>();
+  /** What the next poll of each device is compared with (for rates): see PreviousPoll. */
+  private readonly polls = new Map<string, PreviousPoll>();
   private readonly caps = new Map<string, DeviceCaps>();
   /**
    * Each device's interfaces as the inventory has them (only a scan's merge changes them, and
@@ -77,7 +76,7 @@ export class MonitorService {
    */
   private readonly plans = new Map<
     string,
-    { scanId: string; interfaces: InterfaceInfo[]; caps?: DeviceCaps; plan?: PollPlan }
+    { scanId: string; interfaces: PlanInterface[]; caps?: DeviceCaps; plan?: PollPlan }
   >();
   private readonly forecasts = new Map<
     string,
@@ -331,12 +330,16 @@ export class MonitorService {
   private async planFor(d: DeviceRecord): Promise<PollPlan> {
     let cached = this.plans.get(d.id);
     if (cached?.scanId !== d.lastScanId) {
-      const interfaces = (await this.deps.store.devices.interfacesOf(d.id)).map((i) => ({
-        ...i,
-        name: this.intern(i.name),
-        descr: this.intern(i.descr),
-        alias: this.intern(i.alias),
-      }));
+      // Only what a poll needs: the inventory's records have MACs, types and more.
+      const interfaces = (await this.deps.store.devices.interfacesOf(d.id)).map(
+        (i): PlanInterface => ({
+          index: i.index,
+          name: this.intern(i.name),
+          alias: this.intern(i.alias),
+          adminUp: i.adminUp,
+          ...(i.speedBps !== undefined ? { speedBps: i.speedBps } : {}),
+        }),
+      );
       // A rescan may have found new hardware or firmware: ask for everything once more.
       if (cached) this.caps.delete(d.id);
       cached = { scanId: d.lastScanId, interfaces };
@@ -405,7 +408,7 @@ export class MonitorService {
       });
       const poll = decodePoll(raw, at);
       const derived = derive(this.polls.get(d.id), poll);
-      this.polls.set(d.id, poll);
+      this.polls.set(d.id, previousOf(poll));
       if (derived.rebooted) this.caps.delete(d.id);
       else this.caps.set(d.id, poll.caps);
       const groups = labelsOf(poll);

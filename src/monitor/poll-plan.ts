@@ -4,7 +4,6 @@
  * not known beforehand (storage, processors, supplies, sensors, UPS output lines) are walked.
  * DeviceCaps from the previous poll leave out what the device does not have.
  */
-import type { InterfaceInfo } from '../discovery/types.js';
 import {
   ENT_PHY_SENSOR_ENTRY,
   ENT_PHYSICAL_DESCR,
@@ -29,6 +28,7 @@ import type {
   GetSegment,
   IfBlock,
   IfField,
+  PlanInterface,
   PollPlan,
   ScalarName,
   WalkSpec,
@@ -69,9 +69,9 @@ const PREFIX_32: Partial<Record<IfField, string>> = {
   outNUcast: ifCol(IF_COLUMN.outNUcastPkts),
 };
 
-const STATUS: IfField[] = ['oper', 'admin'];
-const ERRORS: IfField[] = ['inErrors', 'outErrors', 'inDiscards', 'outDiscards'];
-const COUNTERS_64: IfField[] = [
+const STATUS: readonly IfField[] = ['oper', 'admin'];
+const ERRORS: readonly IfField[] = ['inErrors', 'outErrors', 'inDiscards', 'outDiscards'];
+const COUNTERS_64: readonly IfField[] = [
   'inOctets',
   'outOctets',
   'inUcast',
@@ -81,7 +81,7 @@ const COUNTERS_64: IfField[] = [
   'outMcast',
   'outBcast',
 ];
-const COUNTERS_32: IfField[] = [
+const COUNTERS_32: readonly IfField[] = [
   'inOctets',
   'outOctets',
   'inUcast',
@@ -90,15 +90,45 @@ const COUNTERS_32: IfField[] = [
   'outNUcast',
 ];
 
-/** Walk caps: generous for the tables, small enough that a hostile agent cannot flood the box. */
-const WALKS: Record<WalkSpec['name'], Omit<WalkSpec, 'name'>> = {
-  hrProcessorLoad: { oid: HR_PROCESSOR_LOAD, maxVarbinds: 256 },
-  hrStorage: { oid: HR_STORAGE_ENTRY, maxVarbinds: 1024 },
-  supplyDescr: { oid: `${PRT_SUPPLIES_ENTRY}.${PRT_SUPPLIES_COLUMN.descr}`, maxVarbinds: 64 },
-  supplyMax: { oid: `${PRT_SUPPLIES_ENTRY}.${PRT_SUPPLIES_COLUMN.maxCapacity}`, maxVarbinds: 64 },
-  supplyLevel: { oid: `${PRT_SUPPLIES_ENTRY}.${PRT_SUPPLIES_COLUMN.level}`, maxVarbinds: 64 },
-  sensors: { oid: ENT_PHY_SENSOR_ENTRY, maxVarbinds: 1024 },
-  upsOutputLoad: { oid: UPS_OUTPUT_PERCENT_LOAD, maxVarbinds: 16 },
+/**
+ * Walk caps: generous for the tables, small enough that a hostile agent cannot flood the box.
+ * Plans share these objects (and the field lists below) rather than each holding copies.
+ */
+const WALKS: Record<WalkSpec['name'], WalkSpec> = {
+  hrProcessorLoad: { name: 'hrProcessorLoad', oid: HR_PROCESSOR_LOAD, maxVarbinds: 256 },
+  hrStorage: { name: 'hrStorage', oid: HR_STORAGE_ENTRY, maxVarbinds: 1024 },
+  supplyDescr: {
+    name: 'supplyDescr',
+    oid: `${PRT_SUPPLIES_ENTRY}.${PRT_SUPPLIES_COLUMN.descr}`,
+    maxVarbinds: 64,
+  },
+  supplyMax: {
+    name: 'supplyMax',
+    oid: `${PRT_SUPPLIES_ENTRY}.${PRT_SUPPLIES_COLUMN.maxCapacity}`,
+    maxVarbinds: 64,
+  },
+  supplyLevel: {
+    name: 'supplyLevel',
+    oid: `${PRT_SUPPLIES_ENTRY}.${PRT_SUPPLIES_COLUMN.level}`,
+    maxVarbinds: 64,
+  },
+  sensors: { name: 'sensors', oid: ENT_PHY_SENSOR_ENTRY, maxVarbinds: 1024 },
+  upsOutputLoad: { name: 'upsOutputLoad', oid: UPS_OUTPUT_PERCENT_LOAD, maxVarbinds: 16 },
+};
+
+/** The probe's interface columns: status, ifSpeed and errors are in every agent, the rest not. */
+const PROBE_BASE: readonly IfField[] = [...STATUS, 'speed', ...ERRORS];
+const PROBE_FIELDS: readonly IfField[] = [...PROBE_BASE, 'highSpeed', ...COUNTERS_64];
+/** The columns of a known device, by width and by the speed column it has. */
+const FIELDS: Record<32 | 64, Record<'speed' | 'highSpeed', readonly IfField[]>> = {
+  64: {
+    speed: [...STATUS, 'speed', ...ERRORS, ...COUNTERS_64],
+    highSpeed: [...STATUS, 'highSpeed', ...ERRORS, ...COUNTERS_64],
+  },
+  32: {
+    speed: [...STATUS, 'speed', ...ERRORS, ...COUNTERS_32],
+    highSpeed: [...STATUS, 'highSpeed', ...ERRORS, ...COUNTERS_32],
+  },
 };
 
 /**
@@ -122,7 +152,7 @@ export const CPU_TICKS = [
  * hundred distinct strings instead of a few hundred thousand.
  */
 export function buildPollPlan(
-  interfaces: InterfaceInfo[],
+  interfaces: readonly PlanInterface[],
   caps: DeviceCaps | undefined,
   intern: (oid: string) => string = (s) => s,
 ): PollPlan {
@@ -164,7 +194,7 @@ export function buildPollPlan(
   const block = (
     width: 32 | 64,
     members: number[],
-    fields: IfField[],
+    fields: readonly IfField[],
     runs?: [number, string?][],
   ) => {
     if (members.length === 0) return;
@@ -184,18 +214,15 @@ export function buildPollPlan(
   scalar('sysUpTime', SYS_UPTIME);
   block(32, statusOnly, STATUS);
   if (probe) {
-    // status, ifSpeed and errors are in every agent; ifHighSpeed and ifHC* only with ifXTable
-    const base = [...STATUS, 'speed', ...ERRORS] as IfField[];
-    block(
-      64,
-      wide,
-      [...base, 'highSpeed', ...COUNTERS_64],
-      [[base.length], [1, 'ifX'], [COUNTERS_64.length, 'counters64']],
-    );
+    block(64, wide, PROBE_FIELDS, [
+      [PROBE_BASE.length],
+      [1, 'ifX'],
+      [COUNTERS_64.length, 'counters64'],
+    ]);
   } else {
-    const speed: IfField = caps.ifX ? 'highSpeed' : 'speed';
-    block(64, wide, [...STATUS, speed, ...ERRORS, ...COUNTERS_64]);
-    block(32, narrow, [...STATUS, speed, ...ERRORS, ...COUNTERS_32]);
+    const speed = caps.ifX ? 'highSpeed' : 'speed';
+    block(64, wide, FIELDS[64][speed]);
+    block(32, narrow, FIELDS[32][speed]);
   }
   endRun();
 
@@ -237,7 +264,7 @@ export function buildPollPlan(
 
   const walks: WalkSpec[] = [];
   const walk = (name: WalkSpec['name'], wanted: boolean) => {
-    if (probe || wanted) walks.push({ name, ...WALKS[name] });
+    if (probe || wanted) walks.push(WALKS[name]);
   };
   walk('hrProcessorLoad', caps?.hrProcessor ?? true);
   walk('hrStorage', caps?.hrStorage ?? true);
@@ -254,6 +281,6 @@ export function buildPollPlan(
  * Exactly what a plan asks, for comparing the poller with a plain SNMP client (the benchmark):
  * instance OIDs to GET and subtrees to walk.
  */
-export function planOids(plan: PollPlan): { get: string[]; walk: string[] } {
+export function planOids(plan: PollPlan): { get: readonly string[]; walk: string[] } {
   return { get: plan.oids, walk: plan.walks.map((w) => w.oid) };
 }

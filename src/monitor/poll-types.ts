@@ -124,22 +124,26 @@ export type WalkName =
   | 'upsOutputLoad';
 
 export interface WalkSpec {
-  name: WalkName;
-  oid: string;
-  maxVarbinds: number;
+  readonly name: WalkName;
+  readonly oid: string;
+  readonly maxVarbinds: number;
 }
 
+/** What a plan and its decoding need of an inventory interface. */
+export type PlanInterface = Pick<InterfaceInfo, 'index' | 'name' | 'alias' | 'adminUp' | 'speedBps'>;
+
+/** Parts of a plan (field lists, walks) are shared with other plans: nothing may change one. */
 export interface PollPlan {
   /** Instance OIDs for GET; answers are matched by position. */
-  oids: string[];
+  oids: readonly string[];
   segments: GetSegment[];
   scalars: Partial<Record<ScalarName, number>>;
   ifBlocks: IfBlock[];
   /** entPhysicalDescr of known sensors: `oids[base + k]` names sensor `indexes[k]`. */
   sensorNames: { base: number; indexes: number[] };
-  walks: WalkSpec[];
+  walks: readonly WalkSpec[];
   /** The inventory's interfaces, by ifIndex: names, aliases and the speed discovery saw. */
-  interfaces: readonly InterfaceInfo[];
+  interfaces: readonly PlanInterface[];
   /** What the plan was built from (undefined: the first poll, which asks everything). */
   caps: DeviceCaps | undefined;
 }

@@ -96,7 +96,10 @@ function clockRestarted(
  * The host's clock first: an agent restart (sysUpTime and snmpEngineBoots start again) does not
  * reset a server's kernel counters, a reboot does.
  */
-export function restarted(prev: DevicePoll, cur: DevicePoll): boolean {
+export function restarted(
+  prev: Pick<DevicePoll, 'atMs' | 'clocks'>,
+  cur: Pick<DevicePoll, 'atMs' | 'clocks'>,
+): boolean {
   const dt = (cur.atMs - prev.atMs) / 1000;
   const p = prev.clocks;
   const c = cur.clocks;
@@ -116,7 +119,7 @@ export function restarted(prev: DevicePoll, cur: DevicePoll): boolean {
 export const UPS_BATTERY_SENSOR = 'ups.battery';
 
 function gauges(
-  prev: DevicePoll | undefined,
+  prev: PreviousPoll | undefined,
   cur: DevicePoll,
   push: (m: MetricName, instance: string, v: number) => void,
 ) {
@@ -152,25 +155,79 @@ function gauges(
   for (const s of cur.sensors) push('sensor.temp_c', s.index, s.celsius);
 }
 
+/**
+ * What derive needs of a device's previous poll, kept between polls: its time, clocks and CPU
+ * ticks, and per interface its status and raw counters, packed into one Float64Array. (Kept as
+ * the poll's own objects, a thousand devices' interfaces, counters and boxed numbers were some
+ * 5 MiB of long-lived heap.)
+ */
+export interface PreviousPoll {
+  atMs: number;
+  clocks: DevicePoll['clocks'];
+  cpuTicks?: { idle: number; total: number };
+  /** ifIndex of each row of `rows`. */
+  ifIndexes: Int32Array;
+  /**
+   * ROW numbers per interface: ifOperStatus (its position in OPER_STATES, NaN: not read), the
+   * counters' width (NaN: no counters read), then RATES' counters in order (NaN: not read).
+   */
+  rows: Float64Array;
+}
+
+const OPER_STATES: readonly OperStatus[] = [
+  'up',
+  'down',
+  'testing',
+  'unknown',
+  'dormant',
+  'notPresent',
+  'lowerLayerDown',
+];
+const ROW = 2 + RATES.length;
+
+/** The part of a poll the next one is compared with (see PreviousPoll). */
+export function previousOf(poll: DevicePoll): PreviousPoll {
+  const ifs = poll.interfaces;
+  const ifIndexes = new Int32Array(ifs.length);
+  const rows = new Float64Array(ifs.length * ROW).fill(Number.NaN);
+  ifs.forEach((i, n) => {
+    ifIndexes[n] = i.ifIndex;
+    const o = n * ROW;
+    if (i.oper !== undefined) rows[o] = OPER_STATES.indexOf(i.oper);
+    const c = i.counters;
+    if (!c) return;
+    rows[o + 1] = c.width;
+    for (let k = 0; k < RATES.length; k++) rows[o + 2 + k] = c[RATES[k]!.key] ?? Number.NaN;
+  });
+  return {
+    atMs: poll.atMs,
+    clocks: { ...poll.clocks },
+    ...(poll.cpuTicks ? { cpuTicks: { ...poll.cpuTicks } } : {}),
+    ifIndexes,
+    rows,
+  };
+}
+
+/** Rates of one interface from its previous row (`o`: where it starts in `prev`). */
 function interfaceRates(
-  p: IfReading,
+  prev: Float64Array,
+  o: number,
   i: IfReading,
   dt: number,
   push: (m: MetricName, instance: string, v: number) => void,
   notes: Notes,
 ): void {
-  const pc = p.counters;
   const c = i.counters;
   // a device that changed between Counter32 and Counter64 has nothing to compare with
-  if (!pc || !c || pc.width !== c.width) return;
+  if (!c || prev[o + 1] !== c.width) return;
   const speed = i.speedBps !== undefined && i.speedBps > 0 ? i.speedBps : undefined;
   const maxOctets = speed && (speed / 8) * OVER_SPEED;
   const maxPackets = speed && (speed / MIN_FRAME_BITS) * OVER_SPEED;
   for (let k = 0; k < RATES.length; k++) {
     const r = RATES[k]!;
-    const a = pc[r.key];
+    const a = prev[o + 2 + k]!;
     const b = c[r.key];
-    if (a === undefined || b === undefined) {
+    if (Number.isNaN(a) || b === undefined) {
       deltas[k] = Number.NaN;
       continue;
     }
@@ -202,11 +259,17 @@ function interfaceRates(
   }
 }
 
+/** The row of `ifIndex` in `prev`, trying `guess` first (interfaces come in the same order). */
+function rowOf(prev: PreviousPoll, ifIndex: number, guess: number): number {
+  if (prev.ifIndexes[guess] === ifIndex) return guess;
+  return prev.ifIndexes.indexOf(ifIndex);
+}
+
 /**
  * Samples of the current poll: its gauges always, rates when there is a comparable previous poll
  * (none for the first poll, a restart, or an interval that is not positive).
  */
-export function derive(prev: DevicePoll | undefined, cur: DevicePoll): Derived {
+export function derive(prev: PreviousPoll | undefined, cur: DevicePoll): Derived {
   const samples: Sample[] = [];
   const notes = new Notes();
   const push = (metric: MetricName, instance: string, value: number) => {
@@ -218,18 +281,18 @@ export function derive(prev: DevicePoll | undefined, cur: DevicePoll): Derived {
 
   const dt = (cur.atMs - prev.atMs) / 1000;
   const rebooted = restarted(prev, cur);
-  const prevIfs = new Map<number, IfReading>();
-  for (const i of prev.interfaces) prevIfs.set(i.ifIndex, i);
   const rates = !rebooted && dt > 0;
   if (rebooted) notes.add('the device restarted since the last poll: no rates for this interval');
   else if (dt <= 0) notes.add('this poll is not later than the previous one: no rates');
-  for (const i of cur.interfaces) {
-    const p = prevIfs.get(i.ifIndex);
-    if (!p) continue;
-    if (p.oper !== undefined && i.oper !== undefined && p.oper !== i.oper) {
-      ifChanges.push({ ifIndex: i.ifIndex, name: i.name, from: p.oper, to: i.oper });
+  cur.interfaces.forEach((i, n) => {
+    const row = rowOf(prev, i.ifIndex, n);
+    if (row < 0) return;
+    const o = row * ROW;
+    const was = OPER_STATES[prev.rows[o]!];
+    if (was !== undefined && i.oper !== undefined && was !== i.oper) {
+      ifChanges.push({ ifIndex: i.ifIndex, name: i.name, from: was, to: i.oper });
     }
-    if (rates) interfaceRates(p, i, dt, push, notes);
-  }
+    if (rates) interfaceRates(prev.rows, o, i, dt, push, notes);
+  });
   return { samples, rebooted, ifChanges, notes: notes.done() };
 }

@@ -23,6 +23,7 @@ import {
 } from '../monitor/tiers.js';
 import type { Sample } from '../monitor/types.js';
 import { StringPool } from '../lib/string-pool.js';
+import { grown } from '../lib/grow.js';
 import {
   DeviceSeries,
   type MetricSource,
@@ -141,17 +142,12 @@ function decodeRow(buf: Uint8Array): Map<number, number> {
  */
 class LatestValues {
   /** Seconds (0: none yet); unsigned 32 bits last until 2106. */
-  private t = new Uint32Array(16);
-  private v = new Float64Array(16);
+  private t = new Uint32Array(0);
+  private v = new Float64Array(0);
   set(col: number, t: number, v: number): void {
     if (col >= this.t.length) {
-      const size = Math.max(col + 1, this.t.length * 2);
-      const nt = new Uint32Array(size);
-      nt.set(this.t);
-      const nv = new Float64Array(size);
-      nv.set(this.v);
-      this.t = nt;
-      this.v = nv;
+      this.t = grown(this.t, col + 1);
+      this.v = grown(this.v, this.t.length);
     }
     this.t[col] = t;
     this.v[col] = v;

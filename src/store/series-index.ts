@@ -1,5 +1,6 @@
 import type { MetricName } from '../monitor/types.js';
 import type { StringPool } from '../lib/string-pool.js';
+import { grown } from '../lib/grow.js';
 
 /** Where a device's values come from; each source polls on its own clock. */
 export type MetricSource = 'reach' | 'snmp' | 'svc';
@@ -16,30 +17,48 @@ export interface SeriesColumn {
   first: number;
 }
 
-/** The stored form of a device's series index (JSON in `metrics-meta`). */
+/**
+ * The stored form of a device's series index (JSON in `metrics-meta`): by column, each string
+ * once in `strings` and referred to by position (`l`: -1 for no label). About 30 bytes a series
+ * rather than 110 as an object per series (`cols`, the form stored before, still read).
+ */
 export interface SeriesIndexJson {
   deviceId: string;
   next: number;
-  cols: SeriesColumn[];
+  strings?: string[];
+  /** column numbers */
+  c?: number[];
+  /** metric, instance and label: positions in `strings` */
+  m?: number[];
+  i?: number[];
+  l?: number[];
+  /** source: position in SOURCES */
+  s?: number[];
+  /** first sample (seconds) */
+  f?: number[];
+  cols?: SeriesColumn[];
 }
 
 const SOURCES: readonly MetricSource[] = ['reach', 'snmp', 'svc'];
 
 /**
- * The series of one device in typed arrays indexed by column number, with one open-addressing
- * hash table (an Int32Array of column + 1) from (metric, instance) to column. About 40 bytes a
- * series instead of an object, a label and a lookup key each, and no Map per metric (a
- * 1,000-device site has some 330,000 series in 15,000 (device, metric) pairs, all polled every
- * minute: the Maps alone held about 12 MiB).
+ * The series of one device in typed arrays indexed by column number: metric, instance and label
+ * are numbers from the store's StringPool, so that a series costs some 24 bytes (with its slot in
+ * an open-addressing hash table, an Int32Array of column + 1, from (metric, instance) to column)
+ * and no heap object. A 1,000-device site has some 330,000 series, all polled every minute: as
+ * objects with Maps per metric they held about 12 MiB, as arrays of strings about 16 MiB.
  */
 export class DeviceSeries {
   next = 0;
-  private metric = new Uint16Array(16);
-  private source = new Uint8Array(16);
-  private first = new Float64Array(16);
-  private instance: string[] = [];
-  private label: Array<string | undefined> = [];
-  /** (metric id, instance) → column + 1 (0: empty), linear probing, at most half full. */
+  private metric = new Int32Array(0);
+  private source = new Uint8Array(0);
+  /** First sample, in seconds (unsigned 32 bits last until 2106). */
+  private first = new Uint32Array(0);
+  /** Pool id of the instance; -1: no such column. */
+  private instance = new Int32Array(0);
+  /** Pool id of the label; -1: none. */
+  private label = new Int32Array(0);
+  /** (metric id, instance id) → column + 1 (0: empty), linear probing, at most 70 % full. */
   private slots = new Int32Array(16);
   private filled = 0;
 
@@ -48,27 +67,79 @@ export class DeviceSeries {
     private readonly pool: StringPool,
   ) {}
 
+  /**
+   * Reads either stored form. Columns whose parts are missing or out of range are left out
+   * rather than failing the whole store's start.
+   */
   static fromJson(json: SeriesIndexJson, pool: StringPool): DeviceSeries {
     const d = new DeviceSeries(json.deviceId, pool);
-    for (const c of json.cols) d.put(c.c, c.metric, c.instance, c.source, c.first, c.label);
+    if (json.cols) {
+      d.ensure(json.cols.reduce((n, c) => Math.max(n, c.c + 1), 0));
+      for (const c of json.cols) d.put(c.c, c.metric, c.instance, c.source, c.first, c.label);
+    } else {
+      const { strings = [], c = [], m = [], i = [], l = [], s = [], f = [] } = json;
+      const str = (k: number | undefined) => (k === undefined ? undefined : strings[k]);
+      d.ensure(c.reduce((n, x) => Math.max(n, x + 1), 0));
+      c.forEach((col, k) => {
+        const metric = str(m[k]);
+        const instance = str(i[k]);
+        const source = SOURCES[s[k]!];
+        if (!Number.isInteger(col) || col < 0 || metric === undefined) return;
+        if (instance === undefined || source === undefined) return;
+        d.put(col, metric, instance, source, f[k] ?? 0, l[k] === -1 ? undefined : str(l[k]));
+      });
+    }
     d.next = Math.max(d.next, json.next);
     return d;
   }
 
   toJson(): SeriesIndexJson {
-    return { deviceId: this.deviceId, next: this.next, cols: this.cols() };
+    const strings: string[] = [];
+    const at = new Map<number, number>();
+    const ref = (id: number) => {
+      let k = at.get(id);
+      if (k === undefined) {
+        k = strings.length;
+        strings.push(this.pool.nameOf(id));
+        at.set(id, k);
+      }
+      return k;
+    };
+    const out = { c: [] as number[], m: [] as number[], i: [] as number[], l: [] as number[] };
+    const s: number[] = [];
+    const f: number[] = [];
+    for (let c = 0; c < this.instance.length; c++) {
+      if (!this.has(c)) continue;
+      out.c.push(c);
+      out.m.push(ref(this.metric[c]!));
+      out.i.push(ref(this.instance[c]!));
+      out.l.push(this.label[c] === -1 ? -1 : ref(this.label[c]!));
+      s.push(this.source[c]!);
+      f.push(this.first[c]!);
+    }
+    return { deviceId: this.deviceId, next: this.next, strings, ...out, s, f };
   }
 
+  /** A copy to change while this one is still in use (copy on write before a commit). */
   clone(): DeviceSeries {
-    return DeviceSeries.fromJson(this.toJson(), this.pool);
+    const d = new DeviceSeries(this.deviceId, this.pool);
+    d.next = this.next;
+    d.metric = this.metric.slice();
+    d.source = this.source.slice();
+    d.first = this.first.slice();
+    d.instance = this.instance.slice();
+    d.label = this.label.slice();
+    d.slots = this.slots.slice();
+    d.filled = this.filled;
+    return d;
   }
 
   /** The column of (metric, instance), or -1. */
   find(metric: string, instance: string): number {
     const id = this.pool.peekId(metric);
-    if (id === undefined) return -1;
-    const i = this.slotOf(id, instance);
-    return this.slots[i]! - 1;
+    const inst = this.pool.peekId(instance);
+    if (id === undefined || inst === undefined) return -1;
+    return this.slots[this.slotOf(id, inst)]! - 1;
   }
 
   /**
@@ -80,17 +151,18 @@ export class DeviceSeries {
     if (id === undefined) return undefined;
     let out: Map<string, number> | undefined;
     for (let c = 0; c < this.instance.length; c++)
-      if (this.metric[c] === id && this.instance[c] !== undefined)
-        (out ??= new Map()).set(this.instance[c]!, c);
+      if (this.metric[c] === id && this.instance[c] !== -1)
+        (out ??= new Map()).set(this.pool.nameOf(this.instance[c]!), c);
     return out;
   }
 
   labelOf(c: number): string | undefined {
-    return this.label[c];
+    const id = this.label[c];
+    return id === undefined || id === -1 ? undefined : this.pool.nameOf(id);
   }
 
   setLabel(c: number, label: string): void {
-    this.label[c] = this.pool.intern(label);
+    this.label[c] = this.pool.idOf(label);
   }
 
   /** Adds a series; returns its column. */
@@ -101,7 +173,7 @@ export class DeviceSeries {
   }
 
   has(c: number): boolean {
-    return c < this.instance.length && this.instance[c] !== undefined;
+    return c >= 0 && c < this.instance.length && this.instance[c] !== -1;
   }
 
   sourceOf(c: number): MetricSource {
@@ -114,11 +186,11 @@ export class DeviceSeries {
 
   col(c: number): SeriesColumn | undefined {
     if (!this.has(c)) return undefined;
-    const label = this.label[c];
+    const label = this.labelOf(c);
     return {
       c,
       metric: this.pool.nameOf(this.metric[c]!) as MetricName,
-      instance: this.instance[c]!,
+      instance: this.pool.nameOf(this.instance[c]!),
       source: this.sourceOf(c),
       ...(label !== undefined ? { label } : {}),
       first: this.first[c]!,
@@ -149,13 +221,13 @@ export class DeviceSeries {
   ): void {
     this.ensure(c + 1);
     const id = this.pool.idOf(metric);
-    const inst = this.pool.intern(instance);
+    const inst = this.pool.idOf(instance);
     this.metric[c] = id;
     this.source[c] = Math.max(0, SOURCES.indexOf(source));
-    this.first[c] = firstS;
+    this.first[c] = Math.max(0, Math.min(firstS, 0xffffffff));
     this.instance[c] = inst;
-    this.label[c] = label === undefined ? undefined : this.pool.intern(label);
-    if ((this.filled + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    this.label[c] = label === undefined ? -1 : this.pool.idOf(label);
+    if ((this.filled + 1) * 10 > this.slots.length * 7) this.rehash(this.slots.length * 2);
     const i = this.slotOf(id, inst);
     if (this.slots[i] === 0) this.filled += 1;
     // A later column for the same (metric, instance) wins, as the lookup always did.
@@ -163,17 +235,17 @@ export class DeviceSeries {
     this.next = Math.max(this.next, c + 1);
   }
 
-  /** FNV-1a over the metric id and the instance's UTF-16 units. */
-  private static hash(id: number, inst: string): number {
-    let h = Math.imul(0x811c9dc5 ^ id, 0x01000193);
-    for (let i = 0; i < inst.length; i++) h = Math.imul(h ^ inst.charCodeAt(i), 0x01000193);
-    return h >>> 0;
+  /** A mix of the two ids (the multiplicative hash of their pair). */
+  private static hash(id: number, inst: number): number {
+    return (Math.imul(id, 0x9e3779b1) ^ Math.imul(inst + 0x7f4a7c15, 0x85ebca6b)) >>> 0;
   }
 
   /** The slot that holds (id, inst), or the empty slot where it would go. */
-  private slotOf(id: number, inst: string): number {
+  private slotOf(id: number, inst: number): number {
     const mask = this.slots.length - 1;
-    for (let i = DeviceSeries.hash(id, inst) & mask; ; i = (i + 1) & mask) {
+    let h = DeviceSeries.hash(id, inst);
+    h ^= h >>> 15;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
       const s = this.slots[i]!;
       if (s === 0) return i;
       if (this.metric[s - 1] === id && this.instance[s - 1] === inst) return i;
@@ -189,15 +261,10 @@ export class DeviceSeries {
 
   private ensure(size: number): void {
     if (size <= this.metric.length) return;
-    const n = Math.max(size, this.metric.length * 2);
-    const metric = new Uint16Array(n);
-    metric.set(this.metric);
-    const source = new Uint8Array(n);
-    source.set(this.source);
-    const first = new Float64Array(n);
-    first.set(this.first);
-    this.metric = metric;
-    this.source = source;
-    this.first = first;
+    this.metric = grown(this.metric, size);
+    this.source = grown(this.source, this.metric.length);
+    this.first = grown(this.first, this.metric.length);
+    this.instance = grown(this.instance, this.metric.length, -1);
+    this.label = grown(this.label, this.metric.length, -1);
   }
 }

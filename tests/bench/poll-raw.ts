@@ -43,7 +43,7 @@ export interface RawDevicesFile extends RawOptions {
 /** What one device is asked in a cycle. */
 export interface RawPlan {
   ip: string;
-  get: string[];
+  get: readonly string[];
   segments: GetSegment[];
   walks: Array<Pick<WalkSpec, 'oid' | 'maxVarbinds'>>;
 }

@@ -46,6 +46,8 @@ const APP_ENV = Object.fromEntries(
  * heap and the rest: V8's heap, large mmap'ed blocks, stacks), and V8's from inside the process
  * (a preload module below samples process.memoryUsage() every 100 ms and reports the peaks on
  * SIGUSR2). Off by default: it adds a timer and a signal handler to the process it measures.
+ * With BENCH_POLL_ENV="BENCH_POLL_HEAPSNAPSHOT_DIR=/some/dir" it also writes a V8 heap snapshot
+ * there after each cycle (slow, and the snapshot itself raises the peak RSS it reports).
  */
 const TRACE = process.env.BENCH_POLL_TRACE === '1';
 const TRACE_PRELOAD = `data:text/javascript,${encodeURIComponent(`
@@ -64,6 +66,8 @@ process.on('SIGUSR2', () => {
     spaces[s.space_name] = [s.space_size, s.space_used_size, s.physical_space_size];
   const line = JSON.stringify({ seq: ++seq, peak, atPeak, now: process.memoryUsage(), spaces });
   process.stderr.write('BENCHTRACE ' + line + '\\n');
+  const dir = process.env.BENCH_POLL_HEAPSNAPSHOT_DIR;
+  if (dir) v8.writeHeapSnapshot(dir + '/after-cycle-' + seq + '.heapsnapshot');
   peak = {};
   atPeak = {};
 });

@@ -10,7 +10,7 @@ import type { InterfaceInfo } from '../../src/discovery/types.js';
 import { decodePoll } from '../../src/monitor/poll-decode.js';
 import { buildPollPlan } from '../../src/monitor/poll-plan.js';
 import type { DevicePoll, RawPoll } from '../../src/monitor/poll-types.js';
-import { derive } from '../../src/monitor/rates.js';
+import { derive, previousOf } from '../../src/monitor/rates.js';
 import { labelsOf } from '../../src/monitor/series-labels.js';
 import { pollSnmp } from '../../src/monitor/snmp-poller.js';
 import type { Sample } from '../../src/monitor/types.js';
@@ -152,7 +152,7 @@ describe('the monitoring poller against simulated devices', () => {
 
       t += MINUTE;
       const second = await poll(client, ifs, first.poll);
-      const d = derive(first.poll, second.poll);
+      const d = derive(previousOf(first.poll), second.poll);
       expect(d.rebooted).toBe(false);
       expect(d.notes).toEqual([]);
       expect(second.poll.notes).toEqual([]);
@@ -189,7 +189,7 @@ describe('the monitoring poller against simulated devices', () => {
       const first = await poll(client, ifs, undefined);
       t += 5 * MINUTE;
       const { poll: p } = await poll(client, ifs, first.poll);
-      const d = derive(first.poll, p);
+      const d = derive(previousOf(first.poll), p);
       const h = srv.model.host!;
       const e = elapsedS(srv.model);
       const loads = Array.from({ length: h.cpus }, (_, i) => cpuLoad(h, i, e));
@@ -233,7 +233,7 @@ describe('the monitoring poller against simulated devices', () => {
       try {
         const first = await poll(client, ifs, undefined);
         const { poll: p } = await poll(client, ifs, first.poll);
-        const samples = derive(first.poll, p).samples;
+        const samples = derive(previousOf(first.poll), p).samples;
         const e = elapsedS(a.model);
         if (a === prn) {
           const printer = prn.model.printer!;
@@ -291,7 +291,7 @@ describe('the monitoring poller against simulated devices', () => {
       const inBefore = before.poll.interfaces.find((i) => i.ifIndex === 10124)!.counters!.inOctets!;
       expect(inAfter).toBeLessThan(inBefore); // it did wrap
 
-      const d = derive(before.poll, after.poll);
+      const d = derive(previousOf(before.poll), after.poll);
       expect(d.notes).toEqual([]);
       expectRatesMatch(sw.model, d.samples, t - MINUTE, t);
     } finally {
@@ -311,14 +311,14 @@ describe('the monitoring poller against simulated devices', () => {
       t += 2 * MINUTE;
       const rebooted = await poll(client, ifs, before.poll);
       expect(rebooted.poll.uptimeS).toBe(110);
-      const d = derive(before.poll, rebooted.poll);
+      const d = derive(previousOf(before.poll), rebooted.poll);
       expect(d.rebooted).toBe(true);
       expect(d.samples.filter((s) => s.metric.endsWith('_bps'))).toEqual([]);
       expect(d.notes).toEqual([expect.stringMatching(/restarted/)]);
 
       t += MINUTE;
       const next = await poll(client, ifs, rebooted.poll);
-      const again = derive(rebooted.poll, next.poll);
+      const again = derive(previousOf(rebooted.poll), next.poll);
       expect(again.rebooted).toBe(false);
       expect(expectRatesMatch(sw.model, again.samples, t - MINUTE, t)).toBeGreaterThan(5);
     } finally {

@@ -11,7 +11,7 @@ import { decodePoll } from '../../src/monitor/poll-decode.js';
 import { celsiusSensorIndexes } from '../../src/monitor/poll-decode-tables.js';
 import { ENT_PHYSICAL_DESCR, UCD } from '../../src/monitor/poll-oids.js';
 import { buildPollPlan, planOids } from '../../src/monitor/poll-plan.js';
-import { derive } from '../../src/monitor/rates.js';
+import { derive, previousOf } from '../../src/monitor/rates.js';
 import type { DevicePoll, PollPlan, RawPoll } from '../../src/monitor/poll-types.js';
 import { OID } from '../../src/snmp/oids.js';
 import type { Varbind } from '../../src/snmp/types.js';
@@ -157,7 +157,7 @@ describe('decodePoll: a Linux server (Net-SNMP snmpd)', () => {
         return { ...v, value: v.value + (m[1] === '53' ? 450 : m[1] === '50' ? 150 : 0) };
       }),
     );
-    const cpu = derive(p, { ...later, atMs: p.atMs + 60_000 }).samples.find(
+    const cpu = derive(previousOf(p), { ...later, atMs: p.atMs + 60_000 }).samples.find(
       (x) => x.metric === 'cpu.load_pct',
     );
     expect(cpu?.value).toBeCloseTo(25, 6);

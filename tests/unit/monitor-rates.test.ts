@@ -9,7 +9,7 @@ import type {
   IfCounters,
   IfReading,
 } from '../../src/monitor/poll-types.js';
-import { derive, restarted } from '../../src/monitor/rates.js';
+import { derive, previousOf, restarted } from '../../src/monitor/rates.js';
 import { labelFamily, labelsOf } from '../../src/monitor/series-labels.js';
 import type { Sample } from '../../src/monitor/types.js';
 
@@ -93,7 +93,7 @@ describe('derive: rates from counter deltas', () => {
     const b = poll(60, [
       port(10101, { inOctets: 76_000_000, outOctets: 7_500_000, inUcast: 6100 }, fast),
     ]);
-    const d = derive(a, b);
+    const d = derive(previousOf(a), b);
     expect(value(d.samples, 'if.in_bps', '10101')).toBeCloseTo(10_000_000, 6);
     expect(value(d.samples, 'if.out_bps', '10101')).toBeCloseTo(1_000_000, 6);
     expect(value(d.samples, 'if.in_util_pct', '10101')).toBeCloseTo(10, 9);
@@ -107,7 +107,7 @@ describe('derive: rates from counter deltas', () => {
   it('gives per-second packets, errors and discards', () => {
     const c0 = { inNUcast: 10, outNUcast: 20, inErrors: 5, outErrors: 0, inDiscards: 0 };
     const c1 = { inNUcast: 130, outNUcast: 80, inErrors: 35, outErrors: 0, inDiscards: 6 };
-    const d = derive(poll(0, [port(10101, c0)]), poll(30, [port(10101, c1)]));
+    const d = derive(previousOf(poll(0, [port(10101, c0)])), poll(30, [port(10101, c1)]));
     expect(value(d.samples, 'if.in_nucast_pps', '10101')).toBeCloseTo(4, 9);
     expect(value(d.samples, 'if.out_nucast_pps', '10101')).toBeCloseTo(2, 9);
     expect(value(d.samples, 'if.in_errors_ps', '10101')).toBeCloseTo(1, 9);
@@ -119,7 +119,7 @@ describe('derive: rates from counter deltas', () => {
     const c32 = (inOctets: number): Partial<IfCounters> => ({ width: 32, inOctets });
     const a = poll(0, [port(10101, c32(TWO_32 - 1_000_000))]);
     const b = poll(60, [port(10101, c32(59_000_000))]);
-    const d = derive(a, b);
+    const d = derive(previousOf(a), b);
     // 60 MB in 60 s across the wrap: 8 Mbit/s
     expect(value(d.samples, 'if.in_bps', '10101')).toBeCloseTo(8_000_000, 6);
     expect(d.notes).toEqual([]);
@@ -130,7 +130,7 @@ describe('derive: rates from counter deltas', () => {
     const slow = { speedBps: 10_000_000 };
     const a = poll(0, [port(10101, { width: 32, inOctets: 3000, outOctets: 9e6 }, slow)]);
     const b = poll(60, [port(10101, { width: 32, inOctets: 1000, outOctets: 9.1e6 }, slow)]);
-    const d = derive(a, b);
+    const d = derive(previousOf(a), b);
     expect(ifMetrics(d.samples, '10101')).toEqual([]);
     expect(d.notes.join()).toMatch(/Gi1\/0\/1: counters started again/);
   });
@@ -138,7 +138,7 @@ describe('derive: rates from counter deltas', () => {
   it('treats a Counter32 that went down on an interface of unknown speed as a reset', () => {
     const a = poll(0, [port(10101, { width: 32, inOctets: TWO_32 - 10 }, { speedBps: undefined })]);
     const b = poll(60, [port(10101, { width: 32, inOctets: 10 }, { speedBps: undefined })]);
-    const d = derive(a, b);
+    const d = derive(previousOf(a), b);
     expect(ifMetrics(d.samples, '10101')).toEqual([]);
     expect(d.notes).toHaveLength(1);
   });
@@ -152,7 +152,7 @@ describe('derive: rates from counter deltas', () => {
       port(10101, { inOctets: 12_000, outOctets: 5e12 + 60 }),
       port(10102, { inOctets: 7500, outOctets: 1000 }),
     ]);
-    const d = derive(a, b);
+    const d = derive(previousOf(a), b);
     expect(d.rebooted).toBe(false);
     expect(ifMetrics(d.samples, '10101')).toEqual([]);
     expect(value(d.samples, 'if.in_bps', '10102')).toBeCloseTo(((7500 - 1000) * 8) / 60, 9);
@@ -163,7 +163,7 @@ describe('derive: rates from counter deltas', () => {
     // 20 GB in 60 s on a 1 Gbit/s port: 2.7 Gbit/s
     const a = poll(0, [port(10101, { inOctets: 0, outOctets: 0, inUcast: 0 })]);
     const b = poll(60, [port(10101, { inOctets: 20e9, outOctets: 6e9, inUcast: 1e6 })]);
-    const d = derive(a, b);
+    const d = derive(previousOf(a), b);
     expect(value(d.samples, 'if.in_bps', '10101')).toBeUndefined();
     expect(value(d.samples, 'if.in_util_pct', '10101')).toBeUndefined();
     // 6 GB in 60 s = 800 Mbit/s is fine, and so are its packets
@@ -176,13 +176,13 @@ describe('derive: rates from counter deltas', () => {
     // 1 Gbit/s carries at most 1.49 Mpps of 64-byte frames
     const a = poll(0, [port(10101, { inUcast: 0 })]);
     const b = poll(10, [port(10101, { inUcast: 20e6 })]);
-    expect(value(derive(a, b).samples, 'if.in_ucast_pps', '10101')).toBeUndefined();
+    expect(value(derive(previousOf(a), b).samples, 'if.in_ucast_pps', '10101')).toBeUndefined();
   });
 
   it('has nothing to compare when the counters changed width (a re-probe found Counter64)', () => {
     const a = poll(0, [port(10101, { width: 32, inOctets: 100 })]);
     const b = poll(60, [port(10101, { width: 64, inOctets: 90_000_000_000 })]);
-    expect(ifMetrics(derive(a, b).samples, '10101')).toEqual([]);
+    expect(ifMetrics(derive(previousOf(a), b).samples, '10101')).toEqual([]);
   });
 
   it('gives no rates for an interface without counters or new since the last poll', () => {
@@ -191,7 +191,7 @@ describe('derive: rates from counter deltas', () => {
       port(10101, { inOctets: 5 }),
       port(10102, { inOctets: 5 }, { admin: 'down', oper: 'down' }),
     ]);
-    const d = derive(a, b);
+    const d = derive(previousOf(a), b);
     expect(
       d.samples.filter((s) => s.metric.startsWith('if.') && s.metric !== 'if.oper_up'),
     ).toEqual([]);
@@ -201,7 +201,7 @@ describe('derive: rates from counter deltas', () => {
   it('gives no rates when the polls are not in order', () => {
     const a = poll(60, [port(10101, { inOctets: 0 })]);
     const b = poll(60, [port(10101, { inOctets: 100 })]);
-    const d = derive(a, b);
+    const d = derive(previousOf(a), b);
     expect(value(d.samples, 'if.in_bps', '10101')).toBeUndefined();
     expect(d.notes).toEqual([expect.stringMatching(/not later/)]);
   });
@@ -209,10 +209,59 @@ describe('derive: rates from counter deltas', () => {
   it('reports interfaces whose operational status changed', () => {
     const a = poll(0, [port(10101, {}), port(10102, {}, { oper: 'down' })]);
     const b = poll(60, [port(10101, {}, { oper: 'lowerLayerDown' }), port(10102, {})]);
-    expect(derive(a, b).ifChanges).toEqual([
+    expect(derive(previousOf(a), b).ifChanges).toEqual([
       { ifIndex: 10101, name: 'Gi1/0/1', from: 'up', to: 'lowerLayerDown' },
       { ifIndex: 10102, name: 'Gi1/0/2', from: 'down', to: 'up' },
     ]);
+  });
+});
+
+describe('previousOf: the compact form kept between polls', () => {
+  it('finds interfaces that moved, were added or went away, and keeps counters exactly', () => {
+    const big = 2 ** 53 - 10; // a Counter64 near the end of exact doubles
+    const a = poll(0, [
+      port(10101, { inOctets: big, inErrors: 5 }),
+      port(10102, { inOctets: 1000 }, { oper: 'down' }),
+      port(10103, { inOctets: 7 }),
+    ]);
+    const prev = previousOf(a);
+    // the device lists them in another order, one is gone and one is new
+    const b = poll(10, [
+      port(10104, { inOctets: 1 }),
+      port(10102, { inOctets: 1000 + 1250 }),
+      port(10101, { inOctets: big + 8, inErrors: 15 }),
+    ]);
+    const d = derive(prev, b);
+    expect(value(d.samples, 'if.in_bps', '10101')).toBeCloseTo(6.4, 9);
+    expect(value(d.samples, 'if.in_errors_ps', '10101')).toBe(1);
+    expect(value(d.samples, 'if.in_bps', '10102')).toBe(1000);
+    expect(ifMetrics(d.samples, '10104')).toEqual([]);
+    expect(d.ifChanges).toEqual([{ ifIndex: 10102, name: 'Gi1/0/2', from: 'down', to: 'up' }]);
+  });
+
+  it('keeps "not read" apart from zero: no counters, no status, a counter missing', () => {
+    const a = poll(0, [
+      port(10101, {}, { counters: undefined, oper: undefined }),
+      port(10102, { inOctets: 0 }),
+    ]);
+    const b = poll(10, [
+      port(10101, { inOctets: 500 }, { oper: 'down' }),
+      port(10102, { inOctets: 100, outOctets: 100 }),
+    ]);
+    const d = derive(previousOf(a), b);
+    expect(ifMetrics(d.samples, '10101')).toEqual([]);
+    expect(d.ifChanges).toEqual([]);
+    expect(value(d.samples, 'if.in_bps', '10102')).toBe(80);
+    expect(value(d.samples, 'if.out_bps', '10102')).toBeUndefined();
+  });
+
+  it('does not share the poll\'s objects', () => {
+    const a = poll(0, [port(10101, { inOctets: 1 })], { cpuTicks: { idle: 1, total: 2 } });
+    const prev = previousOf(a);
+    a.clocks.sysUpTimeS = 0;
+    a.cpuTicks!.idle = 99;
+    expect(prev.clocks.sysUpTimeS).toBe(BOOT_UPTIME_S);
+    expect(prev.cpuTicks).toEqual({ idle: 1, total: 2 });
   });
 });
 
@@ -225,7 +274,7 @@ describe('derive: restarts', () => {
       uptimeS: 120,
       clocks: { sysUpTimeS: 120, engineBoots: 8, engineTimeS: 120 },
     });
-    const d = derive(a, b);
+    const d = derive(previousOf(a), b);
     expect(d.rebooted).toBe(true);
     expect(ifMetrics(d.samples, '10101')).toEqual([]);
     expect(value(d.samples, 'uptime.s')).toBe(120);
@@ -234,7 +283,7 @@ describe('derive: restarts', () => {
     const c = poll(360, counters(4e6 + 7500), {
       clocks: { sysUpTimeS: 180, engineBoots: 8, engineTimeS: 180 },
     });
-    const next = derive(b, c);
+    const next = derive(previousOf(b), c);
     expect(next.rebooted).toBe(false);
     expect(value(next.samples, 'if.in_bps', '10101')).toBeCloseTo(1000, 9);
   });
@@ -250,7 +299,7 @@ describe('derive: restarts', () => {
     const wrap = TWO_32 / 100;
     const a = poll(0, counters(1000), { clocks: { sysUpTimeS: wrap - 30 } });
     const b = poll(60, counters(1600), { clocks: { sysUpTimeS: 30 } });
-    const d = derive(a, b);
+    const d = derive(previousOf(a), b);
     expect(d.rebooted).toBe(false);
     expect(value(d.samples, 'if.in_bps', '10101')).toBeCloseTo(80, 9);
   });
@@ -262,7 +311,7 @@ describe('derive: restarts', () => {
     });
     const a = poll(0, counters(0), host(0, 4000, 3));
     const b = poll(60, counters(600), host(60, 10, 4));
-    const d = derive(a, b);
+    const d = derive(previousOf(a), b);
     expect(d.rebooted).toBe(false);
     expect(value(d.samples, 'if.in_bps', '10101')).toBeCloseTo(80, 9);
   });
