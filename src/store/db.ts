@@ -34,7 +34,13 @@ export function levelDir(dataDir: string): string {
  */
 export async function openDb(dataDir: string): Promise<Db> {
   await mkdir(dataDir, { recursive: true, mode: 0o750 });
-  const db: Db = new Level<string, unknown>(levelDir(dataDir), { valueEncoding: 'json' });
+  const db: Db = new Level<string, unknown>(levelDir(dataDir), {
+    valueEncoding: 'json',
+    // LevelDB's own cache of uncompressed blocks (8 MiB by default) beside the kernel's page
+    // cache of the same files: 2 MiB saves some 6 MiB of a small box's memory for little CPU
+    // (the poll benchmark measured both).
+    cacheSize: 2 << 20,
+  });
   try {
     await db.open();
   } catch (err) {
