@@ -15,4 +15,3 @@ export function grown<T extends Int32Array | Uint32Array | Uint8Array | Float64A
   if (fillWith !== 0) b.fill(fillWith, a.length);
   return b;
 }
-

@@ -130,7 +130,10 @@ export interface WalkSpec {
 }
 
 /** What a plan and its decoding need of an inventory interface. */
-export type PlanInterface = Pick<InterfaceInfo, 'index' | 'name' | 'alias' | 'adminUp' | 'speedBps'>;
+export type PlanInterface = Pick<
+  InterfaceInfo,
+  'index' | 'name' | 'alias' | 'adminUp' | 'speedBps'
+>;
 
 /** Parts of a plan (field lists, walks) are shared with other plans: nothing may change one. */
 export interface PollPlan {

@@ -102,7 +102,12 @@ export async function pollSnmp(
     raw.notes.push(`${what}: ${isAppError(err) ? err.message : 'failed'}`);
 
   /** GETs oids[start, end); splits a refused PDU until the refusing OID alone reads as missing. */
-  const getRange = async (oids: readonly string[], start: number, end: number, optional?: string) => {
+  const getRange = async (
+    oids: readonly string[],
+    start: number,
+    end: number,
+    optional?: string,
+  ) => {
     if (gaveUp) return;
     try {
       const vbs = await request(() => client.get(oids.slice(start, end)));

@@ -255,7 +255,7 @@ describe('previousOf: the compact form kept between polls', () => {
     expect(value(d.samples, 'if.out_bps', '10102')).toBeUndefined();
   });
 
-  it('does not share the poll\'s objects', () => {
+  it("does not share the poll's objects", () => {
     const a = poll(0, [port(10101, { inOctets: 1 })], { cpuTicks: { idle: 1, total: 2 } });
     const prev = previousOf(a);
     a.clocks.sysUpTimeS = 0;
