@@ -16,30 +16,20 @@ import {
   ucdMemoryPct,
 } from './poll-decode-tables.js';
 import { ENT_PHYSICAL_DESCR, PRT_SUPPLIES_COLUMN as PC, PRT_SUPPLIES_ENTRY } from './poll-oids.js';
-import type {
-  DeviceCaps,
-  DevicePoll,
-  IfCounters,
-  IfField,
-  IfReading,
-  OperStatus,
-  RawPoll,
-  ScalarName,
-  WalkName,
+import {
+  OPER_STATUSES,
+  type DeviceCaps,
+  type DevicePoll,
+  type IfCounters,
+  type IfField,
+  type IfReading,
+  type RawPoll,
+  type ScalarName,
+  type WalkName,
 } from './poll-types.js';
 import { counter64Of, intOf, Notes, uintOf } from './poll-values.js';
 import { CPU_TICKS } from './poll-plan.js';
 
-const OPER: readonly (OperStatus | undefined)[] = [
-  undefined,
-  'up',
-  'down',
-  'testing',
-  'unknown',
-  'dormant',
-  'notPresent',
-  'lowerLayerDown',
-];
 const ADMIN: readonly (IfReading['admin'] | undefined)[] = [undefined, 'up', 'down', 'testing'];
 /** ifHighSpeed is in Mbit/s; more than 10 Tbit/s is not a real interface. */
 const MAX_HIGH_SPEED = 10_000_000;
@@ -162,7 +152,7 @@ export function decodePoll(raw: RawPoll, atMs: number): DevicePoll {
         switch (field) {
           case 'oper':
             if (vb?.type === 'null') gone.add(info.index);
-            r.oper = OPER[intOf(vb) ?? 0];
+            r.oper = OPER_STATUSES[(intOf(vb) ?? 0) - 1];
             break;
           case 'admin':
             r.admin = ADMIN[intOf(vb) ?? 0];

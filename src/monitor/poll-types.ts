@@ -169,6 +169,17 @@ export interface RawPoll {
 export type OperStatus =
   'up' | 'down' | 'testing' | 'unknown' | 'dormant' | 'notPresent' | 'lowerLayerDown';
 
+/** ifOperStatus by its IF-MIB value less one (up(1) … lowerLayerDown(7)). */
+export const OPER_STATUSES: readonly OperStatus[] = [
+  'up',
+  'down',
+  'testing',
+  'unknown',
+  'dormant',
+  'notPresent',
+  'lowerLayerDown',
+];
+
 /**
  * Raw counter readings of one interface. Octets and packets are `width` bits wide; errors and
  * discards exist only as Counter32. Counter64 values are JS numbers: exact up to 2^53 and

@@ -5,7 +5,13 @@
  * never a negative value or a spike in a chart.
  */
 import type { MetricName, Sample } from './types.js';
-import type { DevicePoll, IfCounters, IfReading, OperStatus } from './poll-types.js';
+import {
+  OPER_STATUSES,
+  type DevicePoll,
+  type IfCounters,
+  type IfReading,
+  type OperStatus,
+} from './poll-types.js';
 import { Notes } from './poll-values.js';
 
 export interface IfChange {
@@ -168,21 +174,12 @@ export interface PreviousPoll {
   /** ifIndex of each row of `rows`. */
   ifIndexes: Int32Array;
   /**
-   * ROW numbers per interface: ifOperStatus (its position in OPER_STATES, NaN: not read), the
+   * ROW numbers per interface: ifOperStatus (its position in OPER_STATUSES, NaN: not read), the
    * counters' width (NaN: no counters read), then RATES' counters in order (NaN: not read).
    */
   rows: Float64Array;
 }
 
-const OPER_STATES: readonly OperStatus[] = [
-  'up',
-  'down',
-  'testing',
-  'unknown',
-  'dormant',
-  'notPresent',
-  'lowerLayerDown',
-];
 const ROW = 2 + RATES.length;
 
 /** The part of a poll the next one is compared with (see PreviousPoll). */
@@ -193,7 +190,7 @@ export function previousOf(poll: DevicePoll): PreviousPoll {
   ifs.forEach((i, n) => {
     ifIndexes[n] = i.ifIndex;
     const o = n * ROW;
-    if (i.oper !== undefined) rows[o] = OPER_STATES.indexOf(i.oper);
+    if (i.oper !== undefined) rows[o] = OPER_STATUSES.indexOf(i.oper);
     const c = i.counters;
     if (!c) return;
     rows[o + 1] = c.width;
@@ -288,7 +285,7 @@ export function derive(prev: PreviousPoll | undefined, cur: DevicePoll): Derived
     const row = rowOf(prev, i.ifIndex, n);
     if (row < 0) return;
     const o = row * ROW;
-    const was = OPER_STATES[prev.rows[o]!];
+    const was = OPER_STATUSES[prev.rows[o]!];
     if (was !== undefined && i.oper !== undefined && was !== i.oper) {
       ifChanges.push({ ifIndex: i.ifIndex, name: i.name, from: was, to: i.oper });
     }
