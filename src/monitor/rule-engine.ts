@@ -9,7 +9,6 @@ import {
 } from './observation.js';
 import {
   OverrideIndex,
-  effectiveRule,
   formatSeconds,
   formatValue,
   ruleUnit,
@@ -353,20 +352,25 @@ function thresholdReadings(
   obs: DeviceObservation,
   important: (i: ObservedInterface) => boolean,
 ): Reading[] {
-  const metrics = new Set<string>(rule.metrics ?? []);
+  const metrics = rule.metrics ?? [];
   const percent = ruleUnit(rule) === '%';
-  const values = new Map<string, number[]>();
+  const sum = rule.combine === 'sum';
+  // Instance → the rule's metrics combined (summed, or the highest), in the samples' order. Run
+  // for every rule of every device each cycle: a number per instance, not a list of values.
+  const values = new Map<string, number>();
   for (const s of obs.samples) {
-    if (!metrics.has(s.metric) || !Number.isFinite(s.value)) continue;
+    if (!metrics.includes(s.metric) || !Number.isFinite(s.value)) continue;
     // Printer-MIB and friends use negative numbers for "unknown" and "some left".
     if (percent && s.value < 0) continue;
-    const list = values.get(s.instance) ?? [];
-    list.push(s.value);
-    values.set(s.instance, list);
+    const had = values.get(s.instance);
+    values.set(
+      s.instance,
+      had === undefined ? s.value : sum ? had + s.value : Math.max(had, s.value),
+    );
   }
-  const onInterfaces = rule.metrics?.some((m) => metricFamily(m) === 'if') ?? false;
+  const onInterfaces = metrics.some((m) => metricFamily(m) === 'if');
   const out: Reading[] = [];
-  for (const [instance, vs] of values) {
+  for (const [instance, value] of values) {
     if (onInterfaces) {
       const iface = obs.interfaces.find((i) => i.ifIndex === instance);
       if (iface && !iface.adminUp) {
@@ -378,7 +382,6 @@ function thresholdReadings(
         continue;
       }
     }
-    const value = rule.combine === 'sum' ? vs.reduce((a, b) => a + b, 0) : Math.max(...vs);
     out.push(valueReading(rule, instance, value));
   }
   return out;
@@ -493,7 +496,7 @@ export function evaluate(
   for (const rule of rules) {
     known.add(rule.id);
     const old = byRule.get(rule.id) ?? [];
-    const eff = effectiveRule(rule, index, device);
+    const eff = index.effective(rule, device);
     if (!eff.applies) {
       closeAll(rule, old, 'not-applicable');
       continue;

@@ -219,11 +219,31 @@ export interface EffectiveRule extends Rule {
 /** Overrides of one rule by scope and key, for quick resolution per device. */
 export class OverrideIndex {
   private readonly map = new Map<string, RuleOverride>();
+  /** Rules with an override for some device: resolved per device, the others per type. */
+  private readonly perDevice = new Set<string>();
+  /** effective(): a rule resolved per device type (the same for every device of the type). */
+  private readonly byType = new Map<Rule, Map<string, EffectiveRule>>();
   constructor(overrides: readonly RuleOverride[]) {
-    for (const o of overrides) this.map.set(`${o.ruleId}\u0000${o.scope}\u0000${o.key}`, o);
+    for (const o of overrides) {
+      this.map.set(`${o.ruleId}\u0000${o.scope}\u0000${o.key}`, o);
+      if (o.scope === 'device') this.perDevice.add(o.ruleId);
+    }
   }
   get(ruleId: string, scope: OverrideScope, key: string): RuleOverride | undefined {
     return this.map.get(`${ruleId}\u0000${scope}\u0000${key}`);
+  }
+  /**
+   * effectiveRule(), resolved once per (rule, device type) unless a device has an override of
+   * the rule: the engine asks for every rule of every device each cycle. The result is shared:
+   * callers must not change it.
+   */
+  effective(rule: Rule, device: { id: string; type: string }): EffectiveRule {
+    if (this.perDevice.has(rule.id)) return effectiveRule(rule, this, device);
+    let types = this.byType.get(rule);
+    if (!types) this.byType.set(rule, (types = new Map()));
+    let eff = types.get(device.type);
+    if (!eff) types.set(device.type, (eff = effectiveRule(rule, this, device)));
+    return eff;
   }
 }
 
