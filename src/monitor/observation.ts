@@ -76,14 +76,21 @@ export function metricFamily(metric: string): string {
   return dot < 0 ? metric : metric.slice(0, dot);
 }
 
-/** Which data source a metric comes from: the reachability check, an SNMP poll or a service check. */
-export function metricSource(metric: string): 'reach' | 'snmp' | 'services' | 'other' {
-  const f = metricFamily(metric);
-  if (f === 'reach') return 'reach';
-  if (f === 'svc') return 'services';
-  return SNMP_FAMILIES.has(f) ? 'snmp' : 'other';
-}
+type MetricSourceName = 'reach' | 'snmp' | 'services' | 'other';
+const SOURCE_OF = new Map<string, MetricSourceName>();
 
+/** Which data source a metric comes from: the reachability check, an SNMP poll or a service check. */
+export function metricSource(metric: string): MetricSourceName {
+  let src = SOURCE_OF.get(metric);
+  if (src === undefined) {
+    const f = metricFamily(metric);
+    src =
+      f === 'reach' ? 'reach' : f === 'svc' ? 'services' : SNMP_FAMILIES.has(f) ? 'snmp' : 'other';
+    // Metric names are a few dozen; the rule engine asks for every sample of every device.
+    if (SOURCE_OF.size < 1024) SOURCE_OF.set(metric, src);
+  }
+  return src;
+}
 export function coverageOf(obs: DeviceObservation): ObservationCoverage {
   const inferredSnmp =
     obs.interfaces.length > 0 ||
