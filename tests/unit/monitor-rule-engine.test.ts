@@ -512,6 +512,26 @@ describe('rules and overrides', () => {
     expect(effectiveRule(limited, idx, { id: 'x', type: 'nas' }).applies).toBe(false);
   });
 
+  it('effective() resolves once per device type, and per device only for rules a device overrides', () => {
+    const idx = new OverrideIndex([
+      ov({ scope: 'type', key: 'server', threshold: 80 }),
+      ov({ ruleId: 'memory-high', scope: 'device', key: 'd9', threshold: 50 }),
+    ]);
+    const cpu = rule('cpu-high');
+    const mem = rule('memory-high');
+    const a = idx.effective(cpu, { id: 'd1', type: 'server' });
+    // the same object for every server, and what effectiveRule gives
+    expect(idx.effective(cpu, { id: 'd2', type: 'server' })).toBe(a);
+    expect(a).toEqual(effectiveRule(cpu, idx, { id: 'd1', type: 'server' }));
+    expect(idx.effective(cpu, { id: 'd3', type: 'switch' }).threshold).toBe(90);
+    // a rule some device overrides is resolved for each device
+    expect(idx.effective(mem, { id: 'd9', type: 'server' }).threshold).toBe(50);
+    expect(idx.effective(mem, { id: 'd8', type: 'server' }).threshold).toBe(
+      effectiveRule(mem, idx, { id: 'd8', type: 'server' }).threshold,
+    );
+    expect(idx.effective(mem, { id: 'd8', type: 'server' }).threshold).not.toBe(50);
+  });
+
   it('the engine uses the resolved values', () => {
     const overrides = [
       ov({ scope: 'type', key: 'nas', threshold: 50, forS: 0 }),
