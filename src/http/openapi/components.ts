@@ -13,7 +13,7 @@ import {
   scopeSchema as maintenanceScopeSchema,
 } from '../../incidents/maintenance-schema.js';
 import { channelFiltersSchema, channelInputSchema } from '../../incidents/notification-schema.js';
-import { jobInputSchema, restoreInputSchema } from '../../backup/backup-service.js';
+import { jobInputSchema, restoreInputSchema } from '../../backup/job-schema.js';
 import { retentionSchema } from '../../backup/retention.js';
 import { targetInputSchema } from '../../backup/target-schema.js';
 import { siteSummarySchema } from '../../hq/site-summary-schema.js';

@@ -5,7 +5,8 @@
  */
 import type { Context } from 'hono';
 import type { AppEnv } from '../env.js';
-import { describeSource, jobInputSchema } from '../../backup/backup-service.js';
+import { describeSource } from '../../backup/backup-service.js';
+import { jobInputSchema } from '../../backup/job-schema.js';
 import { DEFAULT_RETENTION } from '../../backup/retention.js';
 import { issuesToFields } from '../../core/zod-errors.js';
 import type { BackupJob } from '../../store/backups.js';

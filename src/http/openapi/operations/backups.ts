@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Operation } from '../types.js';
 import { json, list, noContent, one, record } from '../responses.js';
 import { jobRunsQuery, jobSearchQuery, pathQuery } from '../../api/backups.js';
-import { jobInputSchema, restoreInputSchema } from '../../../backup/backup-service.js';
+import { jobInputSchema, restoreInputSchema } from '../../../backup/job-schema.js';
 import { targetInputSchema } from '../../../backup/target-schema.js';
 
 const targetId = { id: 'The target’s id.' };
