@@ -17,6 +17,13 @@ const pathText = z
     message: 'Use an absolute path without "..".',
   });
 
+const hostText = z
+  .string()
+  .trim()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9.:-]*$/, 'Enter a host name or an IP address.');
+
 const pattern = z
   .string()
   .min(1)
@@ -33,12 +40,7 @@ export const jobInputSchema = z
           z.strictObject({ kind: z.literal('local'), path: pathText }),
           z.strictObject({
             kind: z.literal('rsyncd'),
-            host: z
-              .string()
-              .trim()
-              .min(1)
-              .max(253)
-              .regex(/^[A-Za-z0-9][A-Za-z0-9.:-]*$/, 'Enter a host name or an IP address.'),
+            host: hostText,
             port: z.number().int().min(1).max(65535).default(873),
             module: z
               .string()
@@ -60,12 +62,7 @@ export const jobInputSchema = z
           }),
           z.strictObject({
             kind: z.literal('ssh'),
-            host: z
-              .string()
-              .trim()
-              .min(1)
-              .max(253)
-              .regex(/^[A-Za-z0-9][A-Za-z0-9.:-]*$/, 'Enter a host name or an IP address.'),
+            host: hostText,
             port: z.number().int().min(1).max(65535).default(22),
             user: z
               .string()
