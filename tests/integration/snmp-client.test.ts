@@ -12,10 +12,11 @@ import dgram from 'node:dgram';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors.js';
-import { decodeHeader, encodeOid, OidCache, TAG, VarbindReader } from '../../src/snmp/ber.js';
+import { decodeHeader, OidCache, TAG, VarbindReader } from '../../src/snmp/ber.js';
 import { CommunityClient } from '../../src/snmp/community-client.js';
 import { openSnmp } from '../../src/snmp/session.js';
 import { UdpTransport } from '../../src/snmp/udp-transport.js';
+import { int, str, tlv, vb } from '../helpers/ber-build.js';
 import { DEFAULT_DEVICES, labSkipReason, startLab, type Lab } from '../lab/lab.js';
 
 const SYS_NAME = '1.3.6.1.2.1.1.5.0';
@@ -186,27 +187,6 @@ describe.skipIf(skip !== undefined)(
 // ---------------------------------------------------------------------------------------------
 // A hostile agent on loopback
 
-/** Minimal BER for the answers (independent of the codec under test). */
-function tlv(tag: number, content: Buffer | Buffer[]): Buffer {
-  const body = Buffer.isBuffer(content) ? content : Buffer.concat(content);
-  const n = body.length;
-  const len =
-    n < 0x80
-      ? Buffer.from([n])
-      : n < 0x100
-        ? Buffer.from([0x81, n])
-        : Buffer.from([0x82, n >> 8, n & 0xff]);
-  return Buffer.concat([Buffer.from([tag]), len, body]);
-}
-const int = (v: number) => {
-  let n = 1;
-  while (n < 6 && (v < -(2 ** (8 * n - 1)) || v >= 2 ** (8 * n - 1))) n++;
-  const b = Buffer.alloc(n);
-  b.writeIntBE(v, 0, n);
-  return tlv(0x02, b);
-};
-const str = (s: string) => tlv(0x04, Buffer.from(s));
-const vb = (oid: string, value: Buffer) => tlv(0x30, [tlv(0x06, encodeOid(oid)!), value]);
 function answer(
   req: Request,
   varbinds: Buffer[],
@@ -534,13 +514,15 @@ describe('our SNMP client against a hostile agent on loopback', () => {
     expect(performance.now() - t0).toBeLessThan(100);
     expect(await failure(c.get([SYS_NAME]))).toMatchObject({ code: 'SNMP_STOPPED' });
     const ctl = new AbortController();
-    const d = new CommunityClient(
-      { address: '127.0.0.1', port: agent.port, timeoutMs: 10_000, retries: 0 },
-      { version: '2c', community: 'public' },
-      transport,
-      oids,
-      ctl.signal,
-    );
+    const withSignal = () =>
+      new CommunityClient(
+        { address: '127.0.0.1', port: agent.port, timeoutMs: 10_000, retries: 0 },
+        { version: '2c', community: 'public' },
+        transport,
+        oids,
+        ctl.signal,
+      );
+    const d = withSignal();
     const p = d.walk(IF_ENTRY, 10);
     await new Promise((res) => setTimeout(res, 20));
     ctl.abort();
@@ -548,13 +530,7 @@ describe('our SNMP client against a hostile agent on loopback', () => {
     expect(transport.inFlight).toBe(0);
     expect(transport.hasSocket).toBe(false);
     // an already aborted signal: closed from the start
-    const e = new CommunityClient(
-      { address: '127.0.0.1', port: agent.port, timeoutMs: 10_000, retries: 0 },
-      { version: '2c', community: 'public' },
-      transport,
-      oids,
-      ctl.signal,
-    );
+    const e = withSignal();
     expect(await failure(e.get([SYS_NAME]))).toMatchObject({ code: 'SNMP_STOPPED' });
   });
 

@@ -23,6 +23,7 @@ import {
   type RequestTag,
 } from '../../src/snmp/ber.js';
 import type { Varbind } from '../../src/snmp/types.js';
+import { int, oid, tlv, vb } from '../helpers/ber-build.js';
 
 const FIXTURES = JSON.parse(
   readFileSync(
@@ -35,31 +36,6 @@ const fixture = (name: string) => {
   if (!f) throw new Error(`no fixture ${name}`);
   return Buffer.from(f.hex, 'hex');
 };
-
-/** A TLV with a minimal length, or `longForm` octets of length (to test long-form decoding). */
-function tlv(tag: number, content: Buffer | Buffer[], longForm = 0): Buffer {
-  const body = Buffer.isBuffer(content) ? content : Buffer.concat(content);
-  const n = body.length;
-  let len: Buffer;
-  if (longForm) {
-    len = Buffer.alloc(1 + longForm);
-    len[0] = 0x80 | longForm;
-    len.writeUIntBE(n, 1 + longForm - Math.min(longForm, 4), Math.min(longForm, 4));
-  } else if (n < 0x80) len = Buffer.from([n]);
-  else if (n < 0x100) len = Buffer.from([0x81, n]);
-  else len = Buffer.from([0x82, n >> 8, n & 0xff]);
-  return Buffer.concat([Buffer.from([tag]), len, body]);
-}
-const int = (v: number) => {
-  // minimal two's complement
-  let n = 1;
-  while (n < 6 && (v < -(2 ** (8 * n - 1)) || v >= 2 ** (8 * n - 1))) n++;
-  const b = Buffer.alloc(n);
-  b.writeIntBE(v, 0, n);
-  return tlv(TAG.integer, b);
-};
-const oid = (s: string) => tlv(TAG.oid, encodeOid(s)!);
-const vb = (name: string, value: Buffer) => tlv(TAG.sequence, [oid(name), value]);
 
 /** A GetResponse message around the given varbinds. */
 function response(
