@@ -24,8 +24,7 @@ const IF_ENTRY = '1.3.6.1.2.1.2.2.1';
 
 /** A varbind as JSON: Buffers as hex, bigints as decimal strings. */
 type Json = { oid: string; type: string; value?: string | number };
-type Outcome<T> =
-  { ok: T; ms: number } | { err: { code: string; kind: string; message: string }; ms: number };
+type Outcome<T> = { ok: T } | { err: { code: string; kind: string; message: string } };
 
 const json = (vb: Varbind): Json =>
   vb.type === 'null'
@@ -42,15 +41,12 @@ const json = (vb: Varbind): Json =>
       };
 
 async function outcome<T, J>(p: Promise<T>, map: (v: T) => J): Promise<Outcome<J>> {
-  const t0 = performance.now();
   try {
-    const v = await p;
-    return { ok: map(v), ms: performance.now() - t0 };
+    return { ok: map(await p) };
   } catch (e) {
     const err = e as { code?: string; kind?: string; message?: string };
     return {
       err: { code: String(err.code), kind: String(err.kind), message: String(err.message) },
-      ms: performance.now() - t0,
     };
   }
 }
