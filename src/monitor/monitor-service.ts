@@ -407,8 +407,9 @@ export class MonitorService {
         signal: budget.signal,
       });
       const poll = decodePoll(raw, at);
-      const derived = derive(this.polls.get(d.id), poll);
-      this.polls.set(d.id, previousOf(poll));
+      const prev = this.polls.get(d.id);
+      const derived = derive(prev, poll);
+      this.polls.set(d.id, previousOf(poll, prev));
       if (derived.rebooted) this.caps.delete(d.id);
       else this.caps.set(d.id, poll.caps);
       const groups = labelsOf(poll);

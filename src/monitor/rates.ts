@@ -182,11 +182,16 @@ export interface PreviousPoll {
 
 const ROW = 2 + RATES.length;
 
-/** The part of a poll the next one is compared with (see PreviousPoll). */
-export function previousOf(poll: DevicePoll): PreviousPoll {
+/**
+ * The part of a poll the next one is compared with (see PreviousPoll). `reuse`, the device's
+ * previous one once derive is done with it, lends its arrays when the interface count is the
+ * same: every device, every cycle.
+ */
+export function previousOf(poll: DevicePoll, reuse?: PreviousPoll): PreviousPoll {
   const ifs = poll.interfaces;
-  const ifIndexes = new Int32Array(ifs.length);
-  const rows = new Float64Array(ifs.length * ROW).fill(Number.NaN);
+  const same = reuse?.ifIndexes.length === ifs.length;
+  const ifIndexes = same ? reuse.ifIndexes : new Int32Array(ifs.length);
+  const rows = (same ? reuse.rows : new Float64Array(ifs.length * ROW)).fill(Number.NaN);
   ifs.forEach((i, n) => {
     ifIndexes[n] = i.ifIndex;
     const o = n * ROW;

@@ -255,6 +255,21 @@ describe('previousOf: the compact form kept between polls', () => {
     expect(value(d.samples, 'if.out_bps', '10102')).toBeUndefined();
   });
 
+  it("lends the previous one's arrays to the next when the interfaces are as many", () => {
+    const a = poll(0, [port(10101, { inOctets: 100 }), port(10102, {}, { counters: undefined })]);
+    const b = poll(10, [port(10101, { inOctets: 1350 }), port(10102, { inOctets: 5 })]);
+    const c = poll(20, [port(10101, { inOctets: 2600 })]);
+    const pa = previousOf(a);
+    const pb = previousOf(b, pa);
+    expect(pb.rows).toBe(pa.rows);
+    expect(pb).toEqual(previousOf(b));
+    expect(value(derive(pb, c).samples, 'if.in_bps', '10101')).toBe(1000);
+    // fewer interfaces: arrays of their own
+    const pc = previousOf(c, pb);
+    expect(pc.rows).not.toBe(pb.rows);
+    expect(pc).toEqual(previousOf(c));
+  });
+
   it("does not share the poll's objects", () => {
     const a = poll(0, [port(10101, { inOctets: 1 })], { cpuTicks: { idle: 1, total: 2 } });
     const prev = previousOf(a);
