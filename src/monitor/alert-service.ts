@@ -82,6 +82,12 @@ class KeyedLock {
  */
 export class AlertService {
   private readonly locks = new KeyedLock();
+  /**
+   * Each device's alert state as last read or written (null: none stored), so that a poll cycle
+   * reads no state back from the store. This service is the only writer of alert states; an
+   * entry is dropped whenever a write's outcome is unknown, and read again next time.
+   */
+  private readonly states = new Map<string, DeviceAlertState | null>();
 
   constructor(
     private readonly deps: {
@@ -141,14 +147,15 @@ export class AlertService {
       const { store, clock, logger, rules, marks } = this.deps;
       const now = clock.now();
       // A device deleted while its poll was under way: its alerts were closed with it.
-      if (!(await store.devices.get(obs.deviceId))) {
+      if (!(await store.devices.has(obs.deviceId))) {
         const ops = await this.forgetOps(obs.deviceId, now);
+        this.states.delete(obs.deviceId);
         if (ops.length) await store.write(ops);
         return { raised: [], cleared: [] };
       }
       const [snapshot, state, important] = await Promise.all([
         rules.snapshot(),
-        store.alerts.get(obs.deviceId),
+        this.stateOf(obs.deviceId),
         obs.interfaces.length
           ? marks.importantSet(obs.deviceId, obs.interfaces)
           : Promise.resolve(new Set<string>()),
@@ -160,7 +167,9 @@ export class AlertService {
       if (r.state === state) return { raised: [], cleared: [] };
       // The common case: nothing raised, nothing pending, before or after.
       if (!state && !r.state.entries.length) return { raised: [], cleared: [] };
+      this.states.delete(obs.deviceId);
       await store.write([...this.eventOps(r.raise, r.clear, now), store.alerts.putOp(r.state)]);
+      this.states.set(obs.deviceId, r.state.entries.length ? r.state : null);
       for (const a of r.raise)
         logger.info(
           { component: 'alerts', deviceId: a.deviceId, rule: a.ruleId, instance: a.instance },
@@ -173,6 +182,15 @@ export class AlertService {
         );
       return { raised: r.raise, cleared: r.clear };
     });
+  }
+
+  /** A device's state: from memory, else from the store (and then remembered). */
+  private async stateOf(deviceId: string): Promise<DeviceAlertState | undefined> {
+    const known = this.states.get(deviceId);
+    if (known !== undefined) return known ?? undefined;
+    const state = await this.deps.store.alerts.get(deviceId);
+    this.states.set(deviceId, state ?? null);
+    return state;
   }
 
   /** evaluate() for a batch of observations that never throws: one bad device is logged, not fatal. */
@@ -234,9 +252,11 @@ export class AlertService {
     deviceId: string,
     commit: (ops: BatchOp[]) => Promise<void> = (ops) => this.deps.store.write(ops),
   ): Promise<void> {
-    await this.locks.run(deviceId, async () =>
-      commit(await this.forgetOps(deviceId, this.deps.clock.now())),
-    );
+    await this.locks.run(deviceId, async () => {
+      const ops = await this.forgetOps(deviceId, this.deps.clock.now());
+      this.states.delete(deviceId);
+      await commit(ops);
+    });
     this.deps.rules.invalidate();
   }
 }

@@ -6,6 +6,7 @@ import { notFound } from '../core/errors.js';
 import { actorLabel } from '../core/roles.js';
 import { Mutex } from '../lib/mutex.js';
 import { importance, type ImportanceReason, type InterfaceLike } from './important.js';
+import type { Neighbour } from '../discovery/types.js';
 
 export const interfaceMarkSchema = z
   .object({
@@ -24,24 +25,67 @@ export interface InterfaceImportance {
   detail?: string;
 }
 
+/** What decides a device's important interfaces besides the interfaces themselves. */
+interface ImportanceInputs {
+  neighbours: readonly Neighbour[];
+  marks: ReadonlyMap<string, boolean>;
+}
+
+const NONE: readonly Neighbour[] = [];
+const NO_MARKS: ReadonlyMap<string, boolean> = new Map();
+
 /** Which interfaces matter (uplinks are found on their own; people mark or unmark the rest). */
 export class InterfaceMarkService {
   private readonly lock = new Mutex();
-  constructor(private readonly deps: { store: Store; clock: Clock }) {}
+  /**
+   * Each device's neighbours and marks, for the rule engine's every poll: read once, not every
+   * cycle (a switch's details also hold its whole ARP and FDB tables). Any write of details or
+   * marks (a scan, a mark, a removal) empties it; `generation` keeps a read that raced such a
+   * write from filling it with what was there before.
+   */
+  private readonly inputs = new Map<string, ImportanceInputs>();
+  private generation = 0;
+
+  constructor(private readonly deps: { store: Store; clock: Clock }) {
+    const { store } = deps;
+    store.onWrite((ops) => {
+      if (
+        ops.some(
+          (o) => o.sublevel === store.devices.details || o.sublevel === store.interfaceMarks.sub,
+        )
+      ) {
+        this.generation++;
+        this.inputs.clear();
+      }
+    });
+  }
 
   /** ifIndexes of the important interfaces among these, for the rule engine. */
   async importantSet(deviceId: string, interfaces: readonly InterfaceLike[]): Promise<Set<string>> {
-    const { store } = this.deps;
-    const [details, marks] = await Promise.all([
-      store.devices.detailsOf(deviceId),
-      store.interfaceMarks.mapOf(deviceId),
-    ]);
-    const neighbours = details?.neighbours ?? [];
+    const { neighbours, marks } = await this.inputsOf(deviceId);
     return new Set(
       interfaces
         .filter((i) => importance(i, neighbours, marks).important)
         .map((i) => String(i.ifIndex)),
     );
+  }
+
+  private async inputsOf(deviceId: string): Promise<ImportanceInputs> {
+    const known = this.inputs.get(deviceId);
+    if (known) return known;
+    const { store } = this.deps;
+    const generation = this.generation;
+    const [details, marks] = await Promise.all([
+      store.devices.detailsOf(deviceId),
+      store.interfaceMarks.mapOf(deviceId),
+    ]);
+    // most devices have neither: they share one empty list and map
+    const read: ImportanceInputs = {
+      neighbours: details?.neighbours.length ? details.neighbours : NONE,
+      marks: marks.size ? marks : NO_MARKS,
+    };
+    if (generation === this.generation) this.inputs.set(deviceId, read);
+    return read;
   }
 
   /** Every inventory interface of a device with whether it is important and why. */

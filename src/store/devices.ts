@@ -45,6 +45,11 @@ export class DevicesStore {
     return this.byId.get(id) as Promise<DeviceRecord | undefined>;
   }
 
+  /** Whether the device exists, without reading its record. */
+  has(id: string): Promise<boolean> {
+    return this.byId.has(id);
+  }
+
   async list(): Promise<DeviceRecord[]> {
     return (await readAll(this.byId)).map(([, d]) => d);
   }

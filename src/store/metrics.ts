@@ -111,6 +111,7 @@ type Op =
   | { type: 'del'; key: string; meta: true };
 
 const USAGE_KEY = 'usage';
+const SOURCES: readonly MetricSource[] = ['reach', 'snmp', 'svc'];
 const SEALED_KEY = 'sealed';
 const EMPTY_USAGE: MetricsUsage = { rows: 0, raw: 0, '5m': 0, '1h': 0, '1d': 0 };
 const ts = (s: number) => pad(s, 10);
@@ -192,6 +193,13 @@ export class MetricsStore {
   private readonly latestValues = new Map<string, LatestValues>();
   /** The newest sample time written (seconds), to keep upkeep from running ahead of the data. */
   private newestS = 0;
+  /**
+   * The newest open row's second per device and source (`<device>!<source>`), once known: found
+   * by load() or written since. No row can exist at a later second, so a poll newer than that
+   * needs no read for a row to merge with; only a clock that stepped back (or a device and source
+   * not known yet) costs the look-up.
+   */
+  private readonly newestRowS = new Map<string, number>();
   /** Damaged chunks met so far (read as gaps); the service logs when this grows. */
   damaged = 0;
   /** Asked before sealing or a rollup adds bytes (the quota); set by the metrics service. */
@@ -227,6 +235,7 @@ export class MetricsStore {
           limit: 1,
         })) {
           const sec = Number(k.slice(k.lastIndexOf('!') + 1));
+          this.newestRowS.set(`${idx.deviceId}!${source}`, sec);
           const m = this.latestOf(idx.deviceId);
           for (const [c, val] of decodeRow(v)) m.set(c, sec, quantize(val));
           this.newestS = Math.max(this.newestS, sec);
@@ -275,7 +284,14 @@ export class MetricsStore {
       let bytes = 0;
       // Indexes are rewritten only when a series appears or is relabelled, not every poll.
       const changed = new Map<string, DeviceSeries>();
-      const latest: Array<{ d: string; cols: number[]; t: number; vals: number[] }> = [];
+      // one per row written, in the order of the row ops
+      const latest: Array<{
+        d: string;
+        source: MetricSource;
+        cols: number[];
+        t: number;
+        vals: number[];
+      }> = [];
       for (const e of entries) {
         const sec = Math.floor(e.at / 1000);
         let idx = changed.get(e.deviceId) ?? this.indexes.get(e.deviceId);
@@ -301,7 +317,7 @@ export class MetricsStore {
           vals.push(s.value);
         }
         if (cols.length === 0) continue;
-        latest.push({ d: e.deviceId, cols, t: sec, vals });
+        latest.push({ d: e.deviceId, source: e.source, cols, t: sec, vals });
         const k = key('w', e.deviceId, e.source, ts(sec));
         const row = encodeRow(cols, vals);
         ops.push({ type: 'put', key: k, value: row });
@@ -309,11 +325,15 @@ export class MetricsStore {
       }
       if (ops.length === 0) return true;
       // A row for the same device, source and second exists when the clock stepped back: merge
-      // into it and count its bytes once.
-      const existing = await this.data.getMany(ops.map((o) => o.key));
-      existing.forEach((old, i) => {
+      // into it and count its bytes once. Only rows not newer than the newest known can exist.
+      const unsure: number[] = [];
+      latest.forEach((l, i) => {
+        if (!(l.t > (this.newestRowS.get(`${l.d}!${l.source}`) ?? Infinity))) unsure.push(i);
+      });
+      const existing = unsure.length ? await this.data.getMany(unsure.map((i) => ops[i]!.key)) : [];
+      existing.forEach((old, n) => {
         if (!old) return;
-        const op = ops[i] as { key: string; value: Uint8Array };
+        const op = ops[unsure[n]!] as { key: string; value: Uint8Array };
         const merged = decodeRow(old);
         for (const [c, v] of decodeRow(op.value)) merged.set(c, v);
         const value = encodeRow([...merged.keys()], [...merged.values()]);
@@ -330,6 +350,8 @@ export class MetricsStore {
       for (const idx of changed.values()) this.indexes.set(idx.deviceId, idx);
       for (const l of latest) {
         this.newestS = Math.max(this.newestS, l.t);
+        const rowKey = `${l.d}!${l.source}`;
+        this.newestRowS.set(rowKey, Math.max(this.newestRowS.get(rowKey) ?? l.t, l.t));
         const m = this.latestOf(l.d);
         l.cols.forEach((c, i) => m.set(c, l.t, quantize(l.vals[i]!)));
       }
@@ -364,6 +386,7 @@ export class MetricsStore {
       this.usageNow = usage;
       this.indexes.delete(deviceId);
       this.latestValues.delete(deviceId);
+      for (const source of SOURCES) this.newestRowS.delete(`${deviceId}!${source}`);
     });
   }
 

@@ -115,6 +115,17 @@ export class Store {
     if (this.changes.watches(ops))
       await this.changes.capture(ops, (all) => writeBatch(this.db, all));
     else await writeBatch(this.db, ops);
+    for (const l of this.writeListeners) l(ops);
+  }
+
+  private readonly writeListeners: Array<(ops: readonly BatchOp[]) => void> = [];
+
+  /**
+   * Calls `listener` with the ops of every batch write() committed, for services that keep
+   * something derived from stored records in memory. It must be quick and must not throw.
+   */
+  onWrite(listener: (ops: readonly BatchOp[]) => void): void {
+    this.writeListeners.push(listener);
   }
 
   get isOpen(): boolean {

@@ -177,6 +177,46 @@ describe('metrics store', () => {
     expect(await env.store.metrics.recount()).toEqual(env.store.metrics.usage());
   });
 
+  it('a clock stepped back onto older rows, before and after a restart, merges into them', async () => {
+    // The store reads a row back only when one can exist at that second (not for a poll newer
+    // than the newest row it knows of); a stepped-back clock and a restart must still merge.
+    const env = await setup();
+    for (const m of [10, 11, 12]) {
+      env.clock.t = T0 + m * MIN;
+      expect(await env.metrics.write(cycle(env.clock.t, 1))).toBe(true);
+    }
+    const memAt = (at: number, value: number): MetricsEntry[] => [
+      {
+        deviceId: 'd0',
+        source: 'snmp',
+        at,
+        samples: [{ metric: 'mem.used_pct', instance: '', value }],
+      },
+    ];
+    const values = async (id: string) =>
+      (await env.metrics.query(id, T0, T0 + HOUR, { tier: 'raw' })).points.map((p) => [
+        (p.t - T0) / MIN,
+        p.avg,
+      ]);
+    // Two minutes back: the row at minute 10 gains the memory sample and keeps the rest.
+    env.clock.t = T0 + 10 * MIN;
+    expect(await env.metrics.write(memAt(env.clock.t, 40))).toBe(true);
+    // After a restart the newest row (minute 12) is known again from the store.
+    await env.reopen();
+    env.clock.t = T0 + 12 * MIN;
+    expect(await env.metrics.write(memAt(env.clock.t, 42))).toBe(true);
+    expect(await values('d0~if.in_bps~1')).toEqual([
+      [10, 1010],
+      [11, 1011],
+      [12, 1012],
+    ]);
+    expect(await values('d0~mem.used_pct~')).toEqual([
+      [10, 40],
+      [12, 42],
+    ]);
+    expect(await env.store.metrics.recount()).toEqual(env.store.metrics.usage());
+  });
+
   it('a clock that jumps years ahead for one upkeep run does not delete every stored window', async () => {
     const env = await setup();
     await run(env, T0, T0 + 2 * DAY + 4 * HOUR, 1);

@@ -382,6 +382,45 @@ describe('important interfaces', () => {
       }),
     );
     expect(after.cleared.map((a) => [a.instance, a.reason])).toEqual([['2', 'excluded']]);
+
+    // A scan finds a switch behind port 3: from the next cycle on it is an uplink.
+    const port3 = () =>
+      obs({
+        deviceId: 'sw1',
+        deviceName: 'sw-core',
+        deviceType: 'switch',
+        interfaces: [iface('3', 'Gi0/3', '')],
+      });
+    clock.advance(MIN);
+    expect((await t.deps.alerts.evaluate(port3())).raised).toEqual([]);
+    const details = (await t.store.devices.detailsOf('sw1')) ?? {
+      arp: [],
+      fdb: [],
+      ipAddrs: [],
+      collectNotes: [],
+    };
+    await t.store.write([
+      t.store.devices.detailsOp('sw1', {
+        ...details,
+        neighbours: [
+          { localPort: 3, chassisId: 'aa:bb:cc:00:00:03', portId: '1', capabilities: ['bridge'] },
+        ],
+      }),
+    ]);
+    clock.advance(MIN);
+    const found = await t.deps.alerts.evaluate(port3());
+    expect(found.raised.map((a) => [a.ruleId, a.instance])).toEqual([['interface-down', '3']]);
+    // back up, for the tests after this one
+    clock.advance(MIN);
+    const up = await t.deps.alerts.evaluate(
+      obs({
+        deviceId: 'sw1',
+        deviceName: 'sw-core',
+        deviceType: 'switch',
+        interfaces: [{ ...iface('3', 'Gi0/3', ''), oper: 'up' }],
+      }),
+    );
+    expect(up.cleared.map((a) => a.instance)).toEqual(['3']);
   });
 });
 
@@ -557,6 +596,28 @@ describe('alert service', () => {
       cleared: [],
     });
     expect(await t.store.alerts.get('sw1')).toBeUndefined();
+    await t.store.write(t.store.devices.putOps(d));
+  });
+
+  it('a device forgotten and found again under the same id starts with no alerts', async () => {
+    const down = () => obs({ deviceId: 'sw1', deviceName: 'sw-core', reach: 'down' });
+    clock.advance(MIN);
+    expect((await t.deps.alerts.evaluate(down())).raised.map((a) => a.ruleId)).toEqual([
+      'device-down',
+    ]);
+    const d = (await t.store.devices.get('sw1'))!;
+    await t.deps.alerts.forgetDevice('sw1', async (ops) =>
+      t.store.write([...(await t.store.devices.deleteOps(d)), ...ops]),
+    );
+    // Found again at once: nothing of the forgotten state is remembered, so going down raises.
+    await t.store.write(t.store.devices.putOps(d));
+    clock.advance(MIN);
+    expect((await t.deps.alerts.evaluate(down())).raised.map((a) => a.ruleId)).toEqual([
+      'device-down',
+    ]);
+    expect((await t.store.alerts.get('sw1'))?.entries.map((e) => e.ruleId)).toEqual([
+      'device-down',
+    ]);
   });
 });
 
