@@ -75,6 +75,8 @@ export async function buildServices(
   const { logger } = opts;
   const clock = opts.clock ?? systemClock;
   const store = await openStore(config.dataDir, { clock });
+  // What has been started, stopped again before the store closes if a later step fails.
+  let stopStarted: (() => Promise<void>) | undefined;
   try {
     if (store.migration?.applied.length)
       logger.info(
@@ -296,6 +298,10 @@ export async function buildServices(
     late.scheduler = scheduler;
     scheduler.setSchedule('discovery', (await discovery.get()).schedule);
     if (opts.startJobs !== false) {
+      stopStarted = async () => {
+        await scheduler.stop();
+        await stopIncidents({ backups, traps, incidents, notifications });
+      };
       await scheduler.start();
       incidents.start();
       await notifications.start();
@@ -365,6 +371,7 @@ export async function buildServices(
     }
     return { deps, app, store, scheduler, setupCode };
   } catch (err) {
+    await stopStarted?.().catch(() => undefined);
     await store.close();
     throw err;
   }
@@ -475,7 +482,9 @@ export async function startService(
 }
 
 /** Stops what receives and sends (traps, incident upkeep, notifications) before the store closes. */
-async function stopIncidents(deps: AppDeps): Promise<void> {
+async function stopIncidents(
+  deps: Pick<AppDeps, 'backups' | 'traps' | 'incidents' | 'notifications'>,
+): Promise<void> {
   await deps.backups.stop();
   await deps.traps.stop();
   await deps.incidents.stop();
