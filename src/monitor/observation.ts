@@ -91,6 +91,7 @@ export function metricSource(metric: string): MetricSourceName {
   }
   return src;
 }
+
 export function coverageOf(obs: DeviceObservation): ObservationCoverage {
   const inferredSnmp =
     obs.interfaces.length > 0 ||

@@ -26,6 +26,7 @@ import { StringPool } from '../lib/string-pool.js';
 import { grown } from '../lib/grow.js';
 import {
   DeviceSeries,
+  SOURCES,
   type MetricSource,
   type SeriesColumn,
   type SeriesIndexJson,
@@ -111,7 +112,6 @@ type Op =
   | { type: 'del'; key: string; meta: true };
 
 const USAGE_KEY = 'usage';
-const SOURCES: readonly MetricSource[] = ['reach', 'snmp', 'svc'];
 const SEALED_KEY = 'sealed';
 const EMPTY_USAGE: MetricsUsage = { rows: 0, raw: 0, '5m': 0, '1h': 0, '1d': 0 };
 const ts = (s: number) => pad(s, 10);
@@ -194,12 +194,12 @@ export class MetricsStore {
   /** The newest sample time written (seconds), to keep upkeep from running ahead of the data. */
   private newestS = 0;
   /**
-   * The newest open row's second per device and source (`<device>!<source>`), once known: found
-   * by load() or written since. No row can exist at a later second, so a poll newer than that
-   * needs no read for a row to merge with; only a clock that stepped back (or a device and source
-   * not known yet) costs the look-up.
+   * The newest open row's second per device and source, once known: found by load() or written
+   * since. No row can exist at a later second, so a poll newer than that needs no read for a row
+   * to merge with; only a clock that stepped back (or a device and source not known yet) costs
+   * the look-up.
    */
-  private readonly newestRowS = new Map<string, number>();
+  private readonly newestRowS = new Map<string, Partial<Record<MetricSource, number>>>();
   /** Damaged chunks met so far (read as gaps); the service logs when this grows. */
   damaged = 0;
   /** Asked before sealing or a rollup adds bytes (the quota); set by the metrics service. */
@@ -235,7 +235,7 @@ export class MetricsStore {
           limit: 1,
         })) {
           const sec = Number(k.slice(k.lastIndexOf('!') + 1));
-          this.newestRowS.set(`${idx.deviceId}!${source}`, sec);
+          this.sawRow(idx.deviceId, source, sec);
           const m = this.latestOf(idx.deviceId);
           for (const [c, val] of decodeRow(v)) m.set(c, sec, quantize(val));
           this.newestS = Math.max(this.newestS, sec);
@@ -328,7 +328,7 @@ export class MetricsStore {
       // into it and count its bytes once. Only rows not newer than the newest known can exist.
       const unsure: number[] = [];
       latest.forEach((l, i) => {
-        if (!(l.t > (this.newestRowS.get(`${l.d}!${l.source}`) ?? Infinity))) unsure.push(i);
+        if (!(l.t > (this.newestRowS.get(l.d)?.[l.source] ?? Infinity))) unsure.push(i);
       });
       const existing = unsure.length ? await this.data.getMany(unsure.map((i) => ops[i]!.key)) : [];
       existing.forEach((old, n) => {
@@ -350,13 +350,19 @@ export class MetricsStore {
       for (const idx of changed.values()) this.indexes.set(idx.deviceId, idx);
       for (const l of latest) {
         this.newestS = Math.max(this.newestS, l.t);
-        const rowKey = `${l.d}!${l.source}`;
-        this.newestRowS.set(rowKey, Math.max(this.newestRowS.get(rowKey) ?? l.t, l.t));
+        this.sawRow(l.d, l.source, l.t);
         const m = this.latestOf(l.d);
         l.cols.forEach((c, i) => m.set(c, l.t, quantize(l.vals[i]!)));
       }
       return true;
     });
+  }
+
+  /** Notes that an open row exists at `sec` (see newestRowS). */
+  private sawRow(deviceId: string, source: MetricSource, sec: number): void {
+    let bySource = this.newestRowS.get(deviceId);
+    if (!bySource) this.newestRowS.set(deviceId, (bySource = {}));
+    bySource[source] = Math.max(bySource[source] ?? sec, sec);
   }
 
   /** The latest value of each series of a device written since start ({t: seconds, v}). */
@@ -386,7 +392,7 @@ export class MetricsStore {
       this.usageNow = usage;
       this.indexes.delete(deviceId);
       this.latestValues.delete(deviceId);
-      for (const source of SOURCES) this.newestRowS.delete(`${deviceId}!${source}`);
+      this.newestRowS.delete(deviceId);
     });
   }
 
@@ -403,7 +409,7 @@ export class MetricsStore {
     let sealedHours = 0;
     for (const deviceId of this.devices()) {
       signal?.throwIfAborted();
-      for (const source of ['reach', 'snmp', 'svc'] as const) {
+      for (const source of SOURCES) {
         const range = {
           gt: key('w', deviceId, source) + '!',
           lt: key('w', deviceId, source, ts(limit)),

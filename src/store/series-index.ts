@@ -39,7 +39,7 @@ export interface SeriesIndexJson {
   cols?: SeriesColumn[];
 }
 
-const SOURCES: readonly MetricSource[] = ['reach', 'snmp', 'svc'];
+export const SOURCES: readonly MetricSource[] = ['reach', 'snmp', 'svc'];
 
 /**
  * The series of one device in typed arrays indexed by column number: metric, instance and label
