@@ -106,7 +106,7 @@ export function decodePoll(raw: RawPoll, atMs: number): DevicePoll {
   let mismatched = 0;
   const at = (pos: number | undefined): Varbind | undefined => {
     if (pos === undefined) return undefined;
-    const vb = values[pos];
+    const vb = values.get(pos);
     if (vb === undefined) return undefined;
     // an answer for another OID than the one asked is no answer (a confused agent)
     if (vb.oid !== plan.oids[pos]) {

@@ -6,6 +6,7 @@
  */
 import type { InterfaceInfo } from '../discovery/types.js';
 import type { Varbind } from '../snmp/types.js';
+import type { PollAnswers } from './poll-answers.js';
 
 /**
  * What a device answered at its last poll, so that the next one asks only what exists. Learned by
@@ -154,8 +155,8 @@ export interface PollPlan {
 /** What the agent answered, untouched: decodePoll gives it meaning. */
 export interface RawPoll {
   plan: PollPlan;
-  /** Answers to plan.oids by position; undefined where the request got no answer. */
-  values: (Varbind | undefined)[];
+  /** Answers to plan.oids by position (none where the request got no answer). */
+  values: PollAnswers;
   /** Walk results; missing when the walk failed. */
   walks: Partial<Record<WalkName, Varbind[]>>;
   /** entPhysicalDescr of sensors found by the walk that the plan did not know yet. */

@@ -5,15 +5,18 @@
  */
 import { AppError, isAppError } from '../core/errors.js';
 import type { SnmpClient } from '../snmp/session.js';
-import type { Varbind } from '../snmp/types.js';
 import { ENT_PHYSICAL_DESCR } from './poll-oids.js';
+import { PollAnswers } from './poll-answers.js';
 import { celsiusSensorIndexes } from './poll-decode-tables.js';
 import type { PollPlan, RawPoll } from './poll-types.js';
 
 export interface PollOptions {
   /** Varbinds per GET PDU. About 40 keeps a response within what small agents can send. */
   maxVarbinds: number;
-  /** The per-device time budget, cancel or shutdown: the poll rejects (see pollSnmp). */
+  /**
+   * The per-device time budget, cancel or shutdown: the poll rejects (see pollSnmp). The client
+   * must have been opened with this signal, so that its requests in flight end when it aborts.
+   */
   signal: AbortSignal;
 }
 
@@ -53,7 +56,7 @@ export async function pollSnmp(
   const started = performance.now();
   const { signal } = opts;
   const max = Math.max(1, Math.floor(opts.maxVarbinds));
-  const values: (Varbind | undefined)[] = new Array<Varbind | undefined>(plan.oids.length);
+  const values = new PollAnswers(plan.oids);
   const raw: RawPoll = {
     plan,
     values,
@@ -68,17 +71,14 @@ export async function pollSnmp(
   let gaveUp = false;
 
   if (signal.aborted) throw stopped(signal);
-  let onAbort: (() => void) | undefined;
-  const abort = new Promise<never>((_, reject) => {
-    onAbort = () => reject(stopped(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  abort.catch(() => undefined);
+  // No race against the signal here: the client was opened with it and settles what is in flight
+  // when it aborts (see SnmpClient). A race per request kept a reaction on a never-settled
+  // promise for every request until the poll ended.
   const request = async <T>(run: () => Promise<T>): Promise<T> => {
     if (signal.aborted) throw stopped(signal);
     raw.requests++;
     try {
-      const r = await Promise.race([run(), abort]);
+      const r = await run();
       answered++;
       silent = 0;
       return r;
@@ -111,7 +111,7 @@ export async function pollSnmp(
     if (gaveUp) return;
     try {
       const vbs = await request(() => client.get(oids.slice(start, end)));
-      for (let k = 0; k < vbs.length; k++) values[start + k] = vbs[k];
+      for (let k = 0; k < vbs.length; k++) values.set(start + k, vbs[k]!);
     } catch (err) {
       if (!refused(err)) {
         if (signal.aborted || answered === 0) throw err;
@@ -120,7 +120,7 @@ export async function pollSnmp(
       }
       if ((optional && !tooBig(err)) || end - start === 1) {
         // answered, and missing: what caps learn from (an SNMPv1 agent without this MIB group)
-        for (let k = start; k < end; k++) values[k] = { oid: oids[k]!, type: 'null' };
+        for (let k = start; k < end; k++) values.set(k, { oid: oids[k]!, type: 'null' });
         return;
       }
       const mid = start + ((end - start) >> 1);
@@ -167,7 +167,6 @@ export async function pollSnmp(
     if (gaveUp)
       raw.notes.push('the device stopped answering during the poll; the rest was not read');
   } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
     raw.durationMs = performance.now() - started;
   }
   return raw;

@@ -37,7 +37,11 @@ export interface SnmpTarget {
   retries: number;
 }
 
-/** What the rest of Caretaker uses of SNMP: get, walk, close. */
+/**
+ * What the rest of Caretaker uses of SNMP: get, walk, close. A client opened with a signal
+ * settles every request in flight (and rejects those after) once the signal aborts, as close()
+ * does: its callers need not race their requests against the signal.
+ */
 export interface SnmpClient {
   get(oids: string[]): Promise<Varbind[]>;
   /** All varbinds below `oid`, at most `maxVarbinds` (then it stops and says so with `truncated`). */

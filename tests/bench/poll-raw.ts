@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import snmp from 'net-snmp';
 import type { InterfaceInfo } from '../../src/discovery/types.js';
 import { buildPollPlan, planOids } from '../../src/monitor/poll-plan.js';
+import { PollAnswers } from '../../src/monitor/poll-answers.js';
 import { decodePoll } from '../../src/monitor/poll-decode.js';
 import { celsiusSensorIndexes } from '../../src/monitor/poll-decode-tables.js';
 import { ENT_PHYSICAL_DESCR } from '../../src/monitor/poll-oids.js';
@@ -222,9 +223,13 @@ async function probe(inFile: string, outFile: string): Promise<RawCycle> {
   const steady: RawPlan[] = devices.map((d, i) => {
     const plan = plans[i]!;
     const a = answers[i]!;
+    const values = new PollAnswers(plan.oids);
+    a.get.forEach((vb, k) => {
+      if (vb) values.set(k, fromNetSnmp(vb));
+    });
     const raw: RawPoll = {
       plan,
-      values: plan.oids.map((_, k) => (a.get[k] ? fromNetSnmp(a.get[k]) : undefined)),
+      values,
       walks: Object.fromEntries(
         plan.walks.flatMap((w, k) => {
           const vbs = a.walks[k];

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeInterfaces } from '../../src/discovery/decode.js';
 import type { InterfaceInfo } from '../../src/discovery/types.js';
+import { PollAnswers } from '../../src/monitor/poll-answers.js';
 import { decodePoll } from '../../src/monitor/poll-decode.js';
 import { celsiusSensorIndexes } from '../../src/monitor/poll-decode-tables.js';
 import { ENT_PHYSICAL_DESCR, UCD } from '../../src/monitor/poll-oids.js';
@@ -31,9 +32,11 @@ function answer(plan: PollPlan, vbs: Varbind[]): RawPoll {
   const walks: RawPoll['walks'] = {};
   for (const w of plan.walks) walks[w.name] = vbs.filter((v) => v.oid.startsWith(`${w.oid}.`));
   const known = new Set(plan.sensorNames.indexes);
+  const values = new PollAnswers(plan.oids);
+  plan.oids.forEach((oid, pos) => values.set(pos, get(oid)));
   return {
     plan,
-    values: plan.oids.map(get),
+    values,
     walks,
     sensorNames: celsiusSensorIndexes(walks.sensors ?? [])
       .filter((i) => !known.has(i))
@@ -353,7 +356,9 @@ describe('decodePoll: devices that lack something', () => {
   it('does not learn "missing" from requests that got no answer at all', () => {
     const plan = buildPollPlan(interfacesOf(SRV), undefined);
     const raw = answer(plan, SRV);
-    raw.values = raw.values.map((v, i) => (i === 0 ? v : undefined));
+    const first = raw.values.get(0)!;
+    raw.values = new PollAnswers(plan.oids);
+    raw.values.set(0, first);
     raw.walks = {};
     raw.notes = ['GET of 40 values from 1.3.6.1.2.1.2.2.1.8.1: timeout'];
     const p = decodePoll(raw, AT);
@@ -418,9 +423,9 @@ describe('decodePoll: impossible values are dropped with a note', () => {
   it('values of the wrong type are not read, answers for other OIDs are ignored', () => {
     const raw = answer(plan(), SRV);
     const pos = raw.plan.oids.indexOf('1.3.6.1.2.1.31.1.1.1.6.2');
-    raw.values[pos] = { oid: raw.plan.oids[pos]!, type: 'str', value: Buffer.from('12') };
+    raw.values.set(pos, { oid: raw.plan.oids[pos]!, type: 'str', value: Buffer.from('12') });
     const hs = raw.plan.oids.indexOf('1.3.6.1.2.1.31.1.1.1.15.1');
-    raw.values[hs] = { oid: '1.3.6.1.2.1.31.1.1.1.15.2', type: 'gauge32', value: 1 };
+    raw.values.set(hs, { oid: '1.3.6.1.2.1.31.1.1.1.15.2', type: 'gauge32', value: 1 });
     const p = decodePoll(raw, AT);
     expect(p.interfaces[1]!.counters!.inOctets).toBeUndefined();
     expect(p.interfaces[0]!.speedBps).toBe(10_000_000); // from discovery, not the stray answer
