@@ -5,6 +5,7 @@
  */
 import { AppError, isAppError } from '../core/errors.js';
 import type { SnmpClient } from '../snmp/session.js';
+import { SnmpRefusedError } from '../snmp/snmp-errors.js';
 import { ENT_PHYSICAL_DESCR } from './poll-oids.js';
 import { PollAnswers } from './poll-answers.js';
 import { celsiusSensorIndexes } from './poll-decode-tables.js';
@@ -39,8 +40,8 @@ function refused(err: unknown): boolean {
   return isAppError(err) && err.code === 'SNMP_REFUSED' && err.kind !== 'auth';
 }
 
-/** session.ts names the error status only in its sentence: "… refused the request (tooBig)." */
-const tooBig = (err: unknown) => err instanceof Error && err.message.includes('(tooBig)');
+/** The answer would not fit the agent's buffer: fewer OIDs at a time will do. */
+const tooBig = (err: unknown) => err instanceof SnmpRefusedError && err.errorStatus === 'tooBig';
 
 /**
  * Polls one device. A partial answer (a walk failing, a GET chunk timing out) keeps what was read

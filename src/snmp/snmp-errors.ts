@@ -48,12 +48,25 @@ export const snmpCommunityMismatch = (at: string) =>
     { kind: 'permanent' },
   );
 
+/**
+ * The agent answered with a non-zero error-status. `errorStatus` names it (RFC 3416: tooBig,
+ * noSuchName, genErr, ...; `error <n>` for a number outside the RFC) for callers that act on it.
+ */
+export class SnmpRefusedError extends AppError {
+  constructor(
+    at: string,
+    readonly errorStatus: string,
+  ) {
+    super('SNMP_REFUSED', `${at} refused the request (${errorStatus}).`, {
+      kind:
+        errorStatus === 'authorizationError' || errorStatus === 'noAccess' ? 'auth' : 'permanent',
+    });
+  }
+}
+
 /** The agent answered with a non-zero error-status (the number only: it is the agent's). */
-export function snmpRefused(at: string, status: number | undefined): AppError {
-  const name = STATUS[status ?? -1] ?? `error ${status}`;
-  return new AppError('SNMP_REFUSED', `${at} refused the request (${name}).`, {
-    kind: name === 'authorizationError' || name === 'noAccess' ? 'auth' : 'permanent',
-  });
+export function snmpRefused(at: string, status: number | undefined): SnmpRefusedError {
+  return new SnmpRefusedError(at, STATUS[status ?? -1] ?? `error ${status}`);
 }
 
 export const snmpStopped = (at: string) =>

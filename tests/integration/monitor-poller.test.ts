@@ -55,6 +55,7 @@ beforeAll(async () => {
         dev(5, 'switch24', 'sw-v1'),
         dev(6, 'switch24', 'sw-reboot'),
         dev(7, 'printer', 'prn-dies'),
+        { ...dev(8, 'switch24', 'sw-small'), maxGetVarbinds: 12 },
       ],
     },
     { now, onError: () => undefined },
@@ -363,6 +364,32 @@ describe('the monitoring poller when things go wrong', () => {
       expect((early as AppError).code).toBe('POLL_BUDGET');
     } finally {
       onRequest = undefined;
+      client.close();
+    }
+  });
+
+  it('asks fewer OIDs at a time when the agent says tooBig, instead of taking a MIB group as missing', async () => {
+    const small = agent('sw-small');
+    const ifs = await inventory(small);
+    const client = session(small);
+    try {
+      // 40 OIDs a GET; this agent answers at most 12 (ifHighSpeed alone is 25 OIDs)
+      const { raw, poll: p } = await poll(client, ifs, undefined);
+      expect(raw.notes).toEqual([]);
+      expect(p.caps).toMatchObject({ ifX: true, counters64: true, no64: [] });
+      expect(p.interfaces).toHaveLength(ifs.length);
+      const counting = p.interfaces.filter((i) => i.admin === 'up');
+      expect(counting.length).toBeGreaterThan(12);
+      for (const i of counting) {
+        const truth = small.model.byIfIndex.get(i.ifIndex)!;
+        expect(i.counters?.width).toBe(64);
+        expect(i.counters?.inOctets).toBe(ifTotals(small.model, truth, t).inOctets);
+      }
+      const reference = session(agent('sw-mon'));
+      const { poll: full } = await poll(reference, await inventory(agent('sw-mon')), undefined);
+      reference.close();
+      expect(p.caps).toEqual({ ...full.caps, adminDown: p.caps.adminDown });
+    } finally {
       client.close();
     }
   });

@@ -378,6 +378,7 @@ describe('our SNMP client against a hostile agent on loopback', () => {
       expect(err).toMatchObject({
         code: 'SNMP_REFUSED',
         kind,
+        errorStatus: name,
         message: `127.0.0.1 refused the request (${name}).`,
       });
     }

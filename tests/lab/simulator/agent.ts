@@ -202,7 +202,7 @@ export function startAgent(model: DeviceModel, deps: AgentDeps): Promise<Simulat
     },
     deps.emptyMib,
   );
-  installRfcBulk(agent);
+  installRfcBulk(agent, { maxGetVarbinds: cfg.maxGetVarbinds });
   const engine = agentEngine(agent);
   if (engine) engine.engineBoots = model.engineBoots;
   const auth = agent.getAuthorizer();

@@ -14,6 +14,8 @@
  * - An SNMPv1 Get of an object that does not exist (or is a Counter64) fails the whole request
  *   with noSuchName and the index of that varbind (RFC 1157 4.1.2, RFC 3584 4.2.2.1), as every
  *   v1 agent does; net-snmp answers v2 exception values that a v1 manager cannot decode.
+ * - With `maxGetVarbinds`, a Get asking for more is refused with tooBig, as a small agent whose
+ *   buffer the response would overflow refuses it.
  *
  * They are installed per agent instance; net-snmp's onMsg calls them through `this`. They use
  * the agent's own addGetNextVarbind and request, so everything else (handlers, access checks,
@@ -48,6 +50,8 @@ interface AgentInternals {
   sendResponse(socket: unknown, rinfo: unknown, message: Message, pdu: unknown): void;
 }
 
+/** error-status tooBig. */
+const TOO_BIG = 1;
 /** SNMPv1 error-status noSuchName. */
 const NO_SUCH_NAME = 2;
 /** The largest UDP/IPv4 payload. */
@@ -62,7 +66,7 @@ function varbindSize(vb: Varbind): number {
   return vb.oid.length + valueLen + 12;
 }
 
-export function installRfcBulk(agent: Agent): void {
+export function installRfcBulk(agent: Agent, opts: { maxGetVarbinds?: number } = {}): void {
   const a = agent as unknown as AgentInternals;
   if (
     typeof a.addGetNextVarbind !== 'function' ||
@@ -97,19 +101,34 @@ export function installRfcBulk(agent: Agent): void {
     }
   };
 
+  /** The error answer to a whole request: v1 sends the varbinds back, v2c none (RFC 3416 4.2.1). */
+  const refuse = (
+    socket: unknown,
+    message: Message,
+    rinfo: unknown,
+    status: number,
+    index: number,
+  ) => {
+    const response = message.pdu.getResponsePduForRequest() as {
+      errorStatus: number;
+      errorIndex: number;
+      varbinds: Varbind[];
+    };
+    response.errorStatus = status;
+    response.errorIndex = index;
+    response.varbinds = message.version === v1 || status !== TOO_BIG ? message.pdu.varbinds : [];
+    a.sendResponse(socket, rinfo, message, response);
+  };
+
   a.getRequest = (socket, message, rinfo) => {
+    if (opts.maxGetVarbinds !== undefined && message.pdu.varbinds.length > opts.maxGetVarbinds) {
+      refuse(socket, message, rinfo, TOO_BIG, 0);
+      return;
+    }
     if (message.version === v1) {
       const bad = message.pdu.varbinds.findIndex((vb) => !v1Readable(vb.oid));
       if (bad >= 0) {
-        const response = message.pdu.getResponsePduForRequest() as {
-          errorStatus: number;
-          errorIndex: number;
-          varbinds: Varbind[];
-        };
-        response.errorStatus = NO_SUCH_NAME;
-        response.errorIndex = bad + 1;
-        response.varbinds = message.pdu.varbinds;
-        a.sendResponse(socket, rinfo, message, response);
+        refuse(socket, message, rinfo, NO_SUCH_NAME, bad + 1);
         return;
       }
     }

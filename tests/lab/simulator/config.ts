@@ -102,6 +102,11 @@ export const agentSchema = z.strictObject({
    * hrDeviceTable is the printer's).
    */
   hostResources: z.boolean().optional(),
+  /**
+   * Answer a Get that asks for more varbinds than this with tooBig, as small agents do whose
+   * response would not fit their buffer (GetBulk answers are cut to fit instead, as RFC 3416 says).
+   */
+  maxGetVarbinds: z.number().int().min(1).optional(),
   neighbours: z.array(neighbourSchema).default([]),
   fdb: z.array(fdbSchema).default([]),
   arp: z.array(arpSchema).default([]),
