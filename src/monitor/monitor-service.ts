@@ -14,7 +14,8 @@ import { deadline } from '../lib/deadline.js';
 import { Mutex } from '../lib/mutex.js';
 import { probeMany, probeTarget } from './ping.js';
 import { applyProbe, parseReachState, reachSamples, type ReachState } from './reachability.js';
-import { buildPollPlan } from './poll-plan.js';
+import { buildPollPlan, type PlanSharing } from './poll-plan.js';
+import { ListPool } from '../lib/list-pool.js';
 import { StringPool } from '../lib/string-pool.js';
 import { pollSnmp } from './snmp-poller.js';
 import { decodePoll } from './poll-decode.js';
@@ -91,6 +92,12 @@ export class MonitorService {
   /** OIDs and interface names many devices share, kept once (see buildPollPlan). */
   private readonly strings = new StringPool();
   private readonly intern = (s: string) => this.strings.intern(s);
+  private readonly lists = new ListPool();
+  /** Plans share OID strings through the string pool and whole lists through the list pool. */
+  private readonly sharing: PlanSharing = {
+    string: this.intern,
+    list: (l) => this.lists.share(l),
+  };
 
   constructor(
     private readonly deps: {
@@ -351,7 +358,7 @@ export class MonitorService {
     if (known && this.deps.clock.now() - known.probedAtMs > CAPS_MAX_AGE_MS) this.caps.delete(d.id);
     const caps = this.caps.get(d.id);
     if (!cached.plan || cached.caps !== caps) {
-      cached.plan = buildPollPlan(cached.interfaces, caps, this.intern);
+      cached.plan = buildPollPlan(cached.interfaces, caps, this.sharing);
       cached.caps = caps;
     }
     return cached.plan;

@@ -148,14 +148,25 @@ export const CPU_TICKS = [
 ] as const;
 
 /**
- * `intern` may return a shared copy of each OID: a thousand devices' plans then hold a few
- * hundred distinct strings instead of a few hundred thousand.
+ * How plans share what many of them hold alike. A thousand devices' plans then hold a few hundred
+ * distinct OID strings instead of a few hundred thousand, and devices with the same interfaces and
+ * caps (the switches of one model) one list of OIDs between them.
  */
+export interface PlanSharing {
+  /** A shared copy of an OID. */
+  string(oid: string): string;
+  /** A shared copy of a list (the OIDs to GET, an interface block's members). */
+  list<T extends string | number>(list: readonly T[]): readonly T[];
+}
+
+const NO_SHARING: PlanSharing = { string: (s) => s, list: (l) => l };
+
 export function buildPollPlan(
   interfaces: readonly PlanInterface[],
   caps: DeviceCaps | undefined,
-  intern: (oid: string) => string = (s) => s,
+  share: PlanSharing = NO_SHARING,
 ): PollPlan {
+  const intern = (oid: string) => share.string(oid);
   const probe = caps === undefined;
   const oids: string[] = [];
   const segments: GetSegment[] = [];
@@ -208,7 +219,7 @@ export function buildPollPlan(
       }
       endRun(optional);
     }
-    ifBlocks.push({ width, fields, members, base });
+    ifBlocks.push({ width, fields, members: share.list(members), base });
   };
 
   scalar('sysUpTime', SYS_UPTIME);
@@ -274,7 +285,16 @@ export function buildPollPlan(
   walk('sensors', caps?.sensors ?? true);
   walk('upsOutputLoad', caps?.upsOutput ?? true);
 
-  return { oids, segments, scalars, ifBlocks, sensorNames, walks, interfaces: sorted, caps };
+  return {
+    oids: share.list(oids),
+    segments,
+    scalars,
+    ifBlocks,
+    sensorNames,
+    walks,
+    interfaces: sorted,
+    caps,
+  };
 }
 
 /**
