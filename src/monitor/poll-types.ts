@@ -136,7 +136,10 @@ export type PlanInterface = Pick<
   'index' | 'name' | 'alias' | 'adminUp' | 'speedBps'
 >;
 
-/** Parts of a plan (field lists, walks) are shared with other plans: nothing may change one. */
+/**
+ * Parts of a plan (field lists, walks, and through PlanSharing its OID list and block members,
+ * frozen) are shared with other plans: nothing may change one.
+ */
 export interface PollPlan {
   /** Instance OIDs for GET; answers are matched by position. */
   oids: readonly string[];
