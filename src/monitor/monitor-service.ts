@@ -14,8 +14,13 @@ import { deadline } from '../lib/deadline.js';
 import { Mutex } from '../lib/mutex.js';
 import { probeMany, probeTarget } from './ping.js';
 import { applyProbe, parseReachState, reachSamples, type ReachState } from './reachability.js';
-import { buildPollPlan, type PlanSharing } from './poll-plan.js';
-import { ListPool } from '../lib/list-pool.js';
+import {
+  buildPollPlan,
+  hashPlanInterface,
+  samePlanInterface,
+  type PlanSharing,
+} from './poll-plan.js';
+import { ListPool, ValuePool } from '../lib/list-pool.js';
 import { StringPool } from '../lib/string-pool.js';
 import { pollSnmp } from './snmp-poller.js';
 import { decodePoll } from './poll-decode.js';
@@ -93,6 +98,7 @@ export class MonitorService {
   private readonly strings = new StringPool();
   private readonly intern = (s: string) => this.strings.intern(s);
   private readonly lists = new ListPool();
+  private readonly ports = new ValuePool<PlanInterface>(hashPlanInterface, samePlanInterface);
   /** Plans share OID strings through the string pool and whole lists through the list pool. */
   private readonly sharing: PlanSharing = {
     string: this.intern,
@@ -338,8 +344,10 @@ export class MonitorService {
     let cached = this.plans.get(d.id);
     if (cached?.scanId !== d.lastScanId) {
       // Only what a poll needs: the inventory's records have MACs, types and more.
-      const interfaces = (await this.deps.store.devices.interfacesOf(d.id)).map(
-        (i): PlanInterface => ({
+      // Ports alike (the same number, name, alias, state and speed on switches of one model)
+      // are one object between all the plans that have them.
+      const interfaces = (await this.deps.store.devices.interfacesOf(d.id)).map((i) =>
+        this.ports.share({
           index: i.index,
           name: this.intern(i.name),
           alias: this.intern(i.alias),

@@ -4,6 +4,7 @@
  * not known beforehand (storage, processors, supplies, sensors, UPS output lines) are walked.
  * DeviceCaps from the previous poll leave out what the device does not have.
  */
+import { hashList } from '../lib/list-pool.js';
 import {
   ENT_PHY_SENSOR_ENTRY,
   ENT_PHYSICAL_DESCR,
@@ -160,6 +161,20 @@ export interface PlanSharing {
 }
 
 const NO_SHARING: PlanSharing = { string: (s) => s, list: (l) => l };
+
+/** Whether two plan interfaces are alike (a ValuePool shares them between devices). */
+export function samePlanInterface(a: PlanInterface, b: PlanInterface): boolean {
+  return (
+    a.index === b.index &&
+    a.name === b.name &&
+    a.alias === b.alias &&
+    a.adminUp === b.adminUp &&
+    a.speedBps === b.speedBps
+  );
+}
+
+export const hashPlanInterface = (i: PlanInterface): number =>
+  hashList([i.index, i.name, i.alias, i.adminUp, i.speedBps]);
 
 export function buildPollPlan(
   interfaces: readonly PlanInterface[],
