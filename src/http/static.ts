@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import type { AppEnv } from './env.js';
+import { etagMatches } from './etag.js';
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -50,7 +51,7 @@ export async function staticRoutes(root: string): Promise<Hono<AppEnv>> {
       return c.json({ error: { code: 'NOT_FOUND', message: 'No such static file.' } }, 404);
     c.header('ETag', asset.etag);
     c.header('Cache-Control', 'public, max-age=300, must-revalidate');
-    if (c.req.header('if-none-match') === asset.etag) return c.body(null, 304);
+    if (etagMatches(c.req.header('if-none-match'), asset.etag)) return c.body(null, 304);
     c.header('Content-Type', asset.type);
     return c.body(new Uint8Array(asset.body));
   });

@@ -13,7 +13,7 @@ import {
 import { tempDir } from '../helpers/temp-dir.js';
 import { branchInventory, inventoryOps } from '../helpers/branch-inventory.js';
 import { siteSummarySchema } from '../../src/hq/site-summary-schema.js';
-import { etagMatches } from '../../src/http/api/site.js';
+import { etagMatches } from '../../src/http/etag.js';
 
 let t: TestApp;
 let admin: { jar: CookieJar; csrf: string };

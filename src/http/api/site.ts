@@ -1,16 +1,7 @@
 import { Hono } from 'hono';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-
-/** Whether an If-None-Match header names this entity tag (weak comparison, `*` matches). */
-export function etagMatches(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  const bare = etag.replace(/^W\//, '');
-  return header
-    .split(',')
-    .map((t) => t.trim().replace(/^W\//, ''))
-    .some((t) => t === '*' || t === bare);
-}
+import { etagMatches } from '../etag.js';
 
 /** The site summary HQ polls: any role (a `read` token is enough); 304 when unchanged. */
 export function siteApi(deps: AppDeps) {
