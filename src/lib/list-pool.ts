@@ -24,10 +24,8 @@ export class ValuePool<T extends object> {
   share(value: T): T {
     const hash = this.hash(value);
     const bucket = this.buckets.get(hash);
-    for (const ref of bucket === undefined ? [] : Array.isArray(bucket) ? bucket : [bucket]) {
-      const known = ref.deref();
-      if (known && this.same(known, value)) return known;
-    }
+    const known = this.find(bucket, value);
+    if (known !== undefined) return known;
     const kept = Object.freeze(value);
     const ref = new WeakRef<T>(kept);
     if (bucket === undefined) this.buckets.set(hash, ref);
@@ -35,6 +33,15 @@ export class ValuePool<T extends object> {
     else this.buckets.set(hash, [bucket, ref]);
     if (++this.added >= this.sweepAt) this.sweep();
     return kept;
+  }
+
+  private find(bucket: WeakRef<T> | WeakRef<T>[] | undefined, value: T): T | undefined {
+    if (bucket === undefined) return undefined;
+    for (const ref of Array.isArray(bucket) ? bucket : [bucket]) {
+      const v = ref.deref();
+      if (v !== undefined && this.same(v, value)) return v;
+    }
+    return undefined;
   }
 
   /** Distinct values still held by an owner (for tests and diagnostics: it looks at every one). */

@@ -14,7 +14,7 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 describe('ListPool', () => {
-  it('gives every owner of an equal list the same frozen copy', () => {
+  it('gives every owner of an equal list the same frozen list', () => {
     const pool = new ListPool();
     const a = pool.share(['1.3.6.1.2.1.2.2.1.8.1', '1.3.6.1.2.1.2.2.1.8.2']);
     const b = pool.share(['1.3.6.1.2.1.2.2.1.8.1', '1.3.6.1.2.1.2.2.1.8.2']);
