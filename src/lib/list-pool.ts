@@ -71,7 +71,7 @@ export class ValuePool<T extends object> {
       else this.buckets.set(hash, alive.length === 1 ? alive[0]! : alive);
     }
     this.added = 0;
-    this.sweepAt = Math.max(1024, this.buckets.size);
+    this.sweepAt = Math.max(1024, this.entries);
   }
 }
 
@@ -101,7 +101,10 @@ function sameList(a: readonly Element[], b: readonly Element[]): boolean {
   return true;
 }
 
-/** FNV-1a over the elements (strings by UTF-16 unit, numbers by their text), with the types. */
+/**
+ * FNV-1a over the elements: strings by UTF-16 unit, anything else by its text after a `#` (so "#1"
+ * and 1 hash alike; equality, not the hash, tells them apart).
+ */
 export function hashList(list: readonly (Element | boolean | undefined)[]): number {
   let h = 0x811c9dc5 ^ list.length;
   for (const e of list) {

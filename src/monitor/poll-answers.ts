@@ -1,7 +1,8 @@
 /**
  * The GET answers of one monitoring poll, by their position in the plan, packed into two typed
- * arrays: a kind and a number each. Strings, OIDs, IP addresses and answers under another OID
- * than the one asked (a confused agent) are few and kept as they came.
+ * arrays: a kind and a number each. Strings, OIDs, IP addresses, Counter64 values above 2^53
+ * (which a number would round) and answers under another OID than the one asked (a confused
+ * agent) are few and kept as they came.
  *
  * Why not an array of varbinds: a poll's answers live until its last request has come back, a
  * few hundred milliseconds while 32 devices are polled at once, long enough for V8 to move them
@@ -23,6 +24,7 @@ const COUNTER64 = 6;
 /** In `others`, as it came. */
 const OTHER = 7;
 const NUMBER_KINDS = { int: INT, counter32: COUNTER32, gauge32: GAUGE32, ticks: TICKS } as const;
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
 export class PollAnswers {
   private readonly kinds: Uint8Array;
@@ -58,8 +60,11 @@ export class PollAnswers {
           num = vb.value;
           break;
         case 'counter64':
-          kind = COUNTER64;
-          num = Number(vb.value);
+          // above 2^53 a number is no longer exact: such a value is kept as it came
+          if (vb.value <= MAX_EXACT) {
+            kind = COUNTER64;
+            num = Number(vb.value);
+          }
           break;
       }
     }
@@ -86,7 +91,6 @@ export class PollAnswers {
       case TICKS:
         return { oid, type: 'ticks', value };
       case COUNTER64:
-        // exact up to 2^53, as every reader of a Counter64 here takes it as a number anyway
         return { oid, type: 'counter64', value: BigInt(value) };
       default:
         return this.others?.get(pos);

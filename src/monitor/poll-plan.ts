@@ -162,19 +162,20 @@ export interface PlanSharing {
 
 const NO_SHARING: PlanSharing = { string: (s) => s, list: (l) => l };
 
+/** Everything a plan interface has: ports alike in all of it are one object between plans. */
+const PORT_FIELDS = ['index', 'name', 'alias', 'adminUp', 'speedBps'] as const;
+// A field added to PlanInterface must be added above, or ports differing in it would be shared.
+type UnlistedField = Exclude<keyof PlanInterface, (typeof PORT_FIELDS)[number]>;
+const everyFieldListed: [UnlistedField] extends [never] ? true : UnlistedField = true;
+void everyFieldListed;
+
 /** Whether two plan interfaces are alike (a ValuePool shares them between devices). */
 export function samePlanInterface(a: PlanInterface, b: PlanInterface): boolean {
-  return (
-    a.index === b.index &&
-    a.name === b.name &&
-    a.alias === b.alias &&
-    a.adminUp === b.adminUp &&
-    a.speedBps === b.speedBps
-  );
+  return PORT_FIELDS.every((f) => a[f] === b[f]);
 }
 
 export const hashPlanInterface = (i: PlanInterface): number =>
-  hashList([i.index, i.name, i.alias, i.adminUp, i.speedBps]);
+  hashList(PORT_FIELDS.map((f) => i[f]));
 
 export function buildPollPlan(
   interfaces: readonly PlanInterface[],

@@ -15,8 +15,8 @@ export interface PollOptions {
   /** Varbinds per GET PDU. About 40 keeps a response within what small agents can send. */
   maxVarbinds: number;
   /**
-   * The per-device time budget, cancel or shutdown: the poll rejects (see pollSnmp). The client
-   * must have been opened with this signal, so that its requests in flight end when it aborts.
+   * The per-device time budget, cancel or shutdown: the poll closes the client and rejects (see
+   * pollSnmp).
    */
   signal: AbortSignal;
 }
@@ -72,9 +72,11 @@ export async function pollSnmp(
   let gaveUp = false;
 
   if (signal.aborted) throw stopped(signal);
-  // No race against the signal here: the client was opened with it and settles what is in flight
-  // when it aborts (see SnmpClient). A race per request kept a reaction on a never-settled
-  // promise for every request until the poll ended.
+  // An abort closes the client, which settles what is in flight (see SnmpClient). Not a race
+  // against the signal per request: that kept a reaction on a never-settled promise for every
+  // request until the poll ended.
+  const onAbort = () => client.close();
+  signal.addEventListener('abort', onAbort, { once: true });
   const request = async <T>(run: () => Promise<T>): Promise<T> => {
     if (signal.aborted) throw stopped(signal);
     raw.requests++;
@@ -112,7 +114,8 @@ export async function pollSnmp(
     if (gaveUp) return;
     try {
       const vbs = await request(() => client.get(oids.slice(start, end)));
-      for (let k = 0; k < vbs.length; k++) values.set(start + k, vbs[k]!);
+      // never past the chunk asked, whatever a client hands back
+      for (let k = 0; k < Math.min(vbs.length, end - start); k++) values.set(start + k, vbs[k]!);
     } catch (err) {
       if (!refused(err)) {
         if (signal.aborted || answered === 0) throw err;
@@ -168,6 +171,7 @@ export async function pollSnmp(
     if (gaveUp)
       raw.notes.push('the device stopped answering during the poll; the rest was not read');
   } finally {
+    signal.removeEventListener('abort', onAbort);
     raw.durationMs = performance.now() - started;
   }
   return raw;

@@ -56,6 +56,7 @@ beforeAll(async () => {
         dev(6, 'switch24', 'sw-reboot'),
         dev(7, 'printer', 'prn-dies'),
         { ...dev(8, 'switch24', 'sw-small'), maxGetVarbinds: 12 },
+        dev(9, 'switch24', 'sw-gone'),
       ],
     },
     { now, onError: () => undefined },
@@ -362,6 +363,32 @@ describe('the monitoring poller when things go wrong', () => {
       const early = await poll(other, ifs, undefined, aborted.signal).catch((e) => e);
       other.close();
       expect((early as AppError).code).toBe('POLL_BUDGET');
+    } finally {
+      onRequest = undefined;
+      client.close();
+    }
+  });
+
+  it('stops at once on an abort even with a client that was not given the signal', async () => {
+    const sw = agent('sw-gone');
+    const ifs = await inventory(sw);
+    const ac = new AbortController();
+    // The request in flight would wait two minutes for its timeout (past the test's own) unless
+    // the abort closes the client.
+    const client = openSnmp(
+      { address: sw.address, port: PORT, timeoutMs: 120_000, retries: 0 },
+      { version: '2c', community: 'public' },
+    );
+    let requests = 0;
+    onRequest = () => {
+      if (++requests === 2) {
+        void sw.close(); // the second request is never answered
+        setTimeout(() => ac.abort(), 50);
+      }
+    };
+    try {
+      const err = await poll(client, ifs, undefined, ac.signal).catch((e) => e);
+      expect((err as AppError).code).toBe('SNMP_STOPPED');
     } finally {
       onRequest = undefined;
       client.close();

@@ -34,13 +34,14 @@ describe('PollAnswers', () => {
     expect(a.length).toBe(4);
   });
 
-  it('keeps a Counter64 above 2^53 as the number every reader takes it as', () => {
+  it('keeps a Counter64 exact above 2^53, where a number would round it', () => {
     const a = new PollAnswers(OIDS);
-    const big = 2n ** 64n - 1n;
-    a.set(2, { oid: OIDS[2]!, type: 'counter64', value: big });
-    const vb = a.get(2);
-    expect(vb?.type).toBe('counter64');
-    expect(Number((vb as { value: bigint }).value)).toBe(Number(big));
+    const exact: Varbind = { oid: OIDS[2]!, type: 'counter64', value: 2n ** 64n - 1n };
+    a.set(2, exact);
+    expect(a.get(2)).toEqual(exact);
+    const safe: Varbind = { oid: OIDS[2]!, type: 'counter64', value: 2n ** 53n - 1n };
+    a.set(2, safe);
+    expect(a.get(2)).toEqual(safe);
   });
 
   it('keeps strings, OIDs, IP addresses and answers for another OID as they came', () => {

@@ -11,14 +11,47 @@ import { PollAnswers } from '../../src/monitor/poll-answers.js';
 import { decodePoll } from '../../src/monitor/poll-decode.js';
 import { celsiusSensorIndexes } from '../../src/monitor/poll-decode-tables.js';
 import { ENT_PHYSICAL_DESCR, UCD } from '../../src/monitor/poll-oids.js';
-import { buildPollPlan, planOids } from '../../src/monitor/poll-plan.js';
+import {
+  buildPollPlan as buildPlan,
+  hashPlanInterface,
+  planOids,
+  samePlanInterface,
+  type PlanSharing,
+} from '../../src/monitor/poll-plan.js';
+import { ListPool, ValuePool } from '../../src/lib/list-pool.js';
 import { derive, previousOf } from '../../src/monitor/rates.js';
-import type { DevicePoll, PollPlan, RawPoll } from '../../src/monitor/poll-types.js';
+import type {
+  DeviceCaps,
+  DevicePoll,
+  PlanInterface,
+  PollPlan,
+  RawPoll,
+} from '../../src/monitor/poll-types.js';
 import { OID } from '../../src/snmp/oids.js';
 import type { Varbind } from '../../src/snmp/types.js';
 import { loadWalk } from '../helpers/walk-fixture.js';
 
 const AT = Date.UTC(2026, 10, 26, 12, 0, 0);
+
+/*
+ * Plans are built as the monitor builds them: ports, OID lists and block members shared and
+ * frozen, so that a decoder changing any of them fails here.
+ */
+const lists = new ListPool();
+const ports = new ValuePool<PlanInterface>(hashPlanInterface, samePlanInterface);
+const SHARING: PlanSharing = { string: (s) => s, list: (l) => lists.share(l) };
+function buildPollPlan(ifs: readonly InterfaceInfo[], caps: DeviceCaps | undefined): PollPlan {
+  const shared = ifs.map((i) =>
+    ports.share({
+      index: i.index,
+      name: i.name,
+      alias: i.alias,
+      adminUp: i.adminUp,
+      ...(i.speedBps !== undefined ? { speedBps: i.speedBps } : {}),
+    }),
+  );
+  return buildPlan(shared, caps, SHARING);
+}
 
 function interfacesOf(vbs: Varbind[]): InterfaceInfo[] {
   const under = (p: string) => vbs.filter((v) => v.oid.startsWith(`${p}.`));
@@ -438,5 +471,22 @@ describe('decodePoll: impossible values are dropped with a note', () => {
     const p = decodePoll(raw, AT);
     expect(p.notes).toHaveLength(21);
     expect(p.notes.at(-1)).toBe('… and 10 more');
+  });
+});
+
+describe('buildPollPlan shares what plans hold alike', () => {
+  it('gives two devices with the same ports and caps one OID list and the same block members', () => {
+    const a = buildPollPlan(interfacesOf(SW), undefined);
+    const b = buildPollPlan(interfacesOf(SW), undefined);
+    expect(b.oids).toBe(a.oids);
+    expect(Object.isFrozen(a.oids)).toBe(true);
+    b.ifBlocks.forEach((blk, n) => expect(blk.members).toBe(a.ifBlocks[n]!.members));
+    b.interfaces.forEach((i, n) => expect(i).toBe(a.interfaces[n]));
+    // one port down: another list, its own ports
+    const down = interfacesOf(SW).map((i, n) => (n === 3 ? { ...i, adminUp: false } : i));
+    const c = buildPollPlan(down, undefined);
+    expect(c.oids).not.toBe(a.oids);
+    expect(c.interfaces[3]).not.toBe(a.interfaces[3]);
+    expect(c.interfaces[4]).toBe(a.interfaces[4]);
   });
 });
