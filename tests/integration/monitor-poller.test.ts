@@ -66,9 +66,14 @@ afterAll(async () => {
   await sim?.close();
 });
 
-function session(a: { address: string }, version: '1' | '2c' = '2c', signal?: AbortSignal) {
+function session(
+  a: { address: string },
+  version: '1' | '2c' = '2c',
+  signal?: AbortSignal,
+  timeoutMs = 400,
+) {
   return openSnmp(
-    { address: a.address, port: PORT, timeoutMs: 400, retries: 0 },
+    { address: a.address, port: PORT, timeoutMs, retries: 0 },
     { version, community: 'public' },
     signal,
   );
@@ -375,10 +380,7 @@ describe('the monitoring poller when things go wrong', () => {
     const ac = new AbortController();
     // The request in flight would wait two minutes for its timeout (past the test's own) unless
     // the abort closes the client.
-    const client = openSnmp(
-      { address: sw.address, port: PORT, timeoutMs: 120_000, retries: 0 },
-      { version: '2c', community: 'public' },
-    );
+    const client = session(sw, '2c', undefined, 120_000);
     let requests = 0;
     onRequest = () => {
       if (++requests === 2) {
