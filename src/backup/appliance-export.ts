@@ -17,6 +17,7 @@ import { Readable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { Store } from '../store/store.js';
 import { openStore } from '../store/store.js';
+import { levelDir, metricsDir } from '../store/db.js';
 import { AppError } from '../core/errors.js';
 import { SecretBox } from '../lib/secret-box.js';
 
@@ -100,8 +101,8 @@ export async function importAppliance(
   ) as ExportManifest;
   if (manifest.version !== 1)
     throw new AppError('EXPORT_VERSION', 'This export was made by another version of Caretaker.');
-  const db = path.join(dataDir, 'db');
-  const existing = await readdir(db).catch(() => [] as string[]);
+  const dbs = [levelDir(dataDir), metricsDir(dataDir)];
+  const existing = (await Promise.all(dbs.map((d) => readdir(d).catch(() => [])))).flat();
   if (existing.length && !opts.replace)
     throw new AppError(
       'DATA_DIR_IN_USE',
@@ -120,7 +121,7 @@ export async function importAppliance(
   }
   if (hash.digest('hex') !== manifest.sha256)
     throw new AppError('EXPORT_DAMAGED', 'The export does not match its checksum: it is damaged.');
-  if (existing.length) await rm(db, { recursive: true, force: true });
+  if (existing.length) for (const d of dbs) await rm(d, { recursive: true, force: true });
   if (manifest.hasSecretKey) {
     await mkdir(dataDir, { recursive: true, mode: 0o750 });
     await copyFile(path.join(fromDir, 'secret.key'), SecretBox.keyPath(dataDir));

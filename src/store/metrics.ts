@@ -33,18 +33,27 @@ import {
 } from './series-index.js';
 
 /**
- * The time-series part of the store. Layout (sublevel `metrics`, binary values):
+ * The time-series part of the store, in a LevelDB of its own. Layout (sublevel `metrics`, binary
+ * values):
  *
- *   w!<device>!<source>!<sec>                 one row per device, source and poll: the values of
+ *   r!<minute>!<device>!<source>!<sec>        one row per device, source and poll: the values of
  *                                             that poll (the open hour, before it is sealed)
  *   c!raw!<hour>!<device>!~<source>           time column of a sealed hour
  *   c!raw!<hour>!<device>!<col>               values of one series for that hour
  *   c!<tier>!<window>!<device>!<col>          rollup buckets (min, max, sum, count) of a window
  *
- * and (sublevel `metrics-meta`, JSON) the series index of each device, the byte usage per tier,
- * the bytes of every stored window (to evict or expire whole windows, oldest first) and how far
- * each tier has been sealed. Windows come first in chunk keys so that expiring or evicting the
- * oldest data is a range delete; a series' chunks are found by enumerating its windows.
+ * (sublevel `metrics-meta`, JSON) the byte usage per tier, the bytes of every stored window (to
+ * evict or expire whole windows, oldest first) and how far each tier has been sealed, and
+ * (sublevel `metrics-series`, JSON) the series index of each device.
+ *
+ * Time comes first in every data key. A poll cycle's rows all fall in the newest minute, so the
+ * tables LevelDB flushes from them overlap only that minute's tables and the one meta key a cycle
+ * writes (`usage`, which sorts a few keys after the rows): LevelDB moves them down its levels
+ * instead of rewriting the open hour on every flush, as it had to while rows were keyed by device
+ * first (about ten bytes written for every byte stored, on a box that may run from an SD card).
+ * The series indexes sort after the meta keys for the same reason. Reading one device's open hour
+ * costs a seek per minute instead; the minutes that hold rows are kept in memory. Expiring or
+ * evicting the oldest data is a range delete; a series' chunks are found by enumerating windows.
  *
  * Every change is one atomic batch that also carries the usage it adds or frees, and all writes
  * go through one mutex, so the usage figure that enforces the quota is exact after any crash.
@@ -105,17 +114,27 @@ export interface StoredPoint {
   b: Bucket;
 }
 
+/** Where an op goes: rows and chunks (default), the meta keys, or the series indexes. */
+type Part = 'meta' | 'series';
 type Op =
-  | { type: 'put'; key: string; value: Uint8Array; meta?: false }
-  | { type: 'del'; key: string; meta?: false }
-  | { type: 'put'; key: string; value: unknown; meta: true }
-  | { type: 'del'; key: string; meta: true };
+  | { type: 'put'; key: string; value: Uint8Array; to?: undefined }
+  | { type: 'del'; key: string; to?: Part }
+  | { type: 'put'; key: string; value: unknown; to: Part };
 
 const USAGE_KEY = 'usage';
 const SEALED_KEY = 'sealed';
 const EMPTY_USAGE: MetricsUsage = { rows: 0, raw: 0, '5m': 0, '1h': 0, '1d': 0 };
 const ts = (s: number) => pad(s, 10);
 const colKey = (c: number) => c.toString(36).padStart(4, '0');
+const MINUTE = 60;
+const minuteOf = (sec: number) => sec - (sec % MINUTE);
+const rowKey = (deviceId: string, source: MetricSource, sec: number) =>
+  key('r', ts(minuteOf(sec)), deviceId, source, ts(sec));
+/** The second of a row (the last part of its key). */
+const rowSec = (k: string) => Number(k.slice(k.lastIndexOf('!') + 1));
+/** The source of a row: r!<minute>!<device>!<source>!<sec>. */
+const rowSource = (k: string) =>
+  k.slice(k.lastIndexOf('!', k.length - 12) + 1, -11) as MetricSource;
 
 function encodeRow(cols: readonly number[], vals: readonly number[]): Uint8Array {
   const buf = Buffer.allocUnsafe(4 + cols.length * 12);
@@ -184,6 +203,9 @@ function rowValue(buf: Uint8Array, col: number): number | undefined {
 export class MetricsStore {
   private readonly data;
   private readonly meta;
+  private readonly series;
+  /** The minutes (their first second) that hold open rows: what a device's open hour spans. */
+  private readonly rowMinutes = new Set<number>();
   private readonly lock = new Mutex();
   private readonly indexes = new Map<string, DeviceSeries>();
   private readonly pool = new StringPool();
@@ -209,40 +231,132 @@ export class MetricsStore {
   constructor(private readonly db: Db) {
     this.data = db.sublevel<string, Uint8Array>('metrics', { valueEncoding: 'view' });
     this.meta = db.sublevel<string, unknown>('metrics-meta', { valueEncoding: 'json' });
+    this.series = db.sublevel<string, unknown>('metrics-series', { valueEncoding: 'json' });
   }
 
   /** Reads the usage, watermarks and series indexes into memory (once, before first use). */
   async load(): Promise<void> {
     if (this.loaded) return;
+    await this.upgradeLayout();
     this.usageNow = {
       ...EMPTY_USAGE,
       ...((await this.meta.get(USAGE_KEY)) as MetricsUsage | undefined),
     };
     this.sealedNow = ((await this.meta.get(SEALED_KEY)) as Sealed | undefined) ?? {};
-    for await (const [, v] of this.meta.iterator(prefixRange('index'))) {
+    for await (const [, v] of this.series.iterator()) {
       const idx = DeviceSeries.fromJson(v as SeriesIndexJson, this.pool);
       this.indexes.set(idx.deviceId, idx);
     }
-    // The latest values come back from each device's newest open row, so that the dashboard is
-    // not empty for the first minute after a restart.
+    await this.loadRowMinutes();
+    await this.loadLatest();
+    this.loaded = true;
+  }
+
+  /**
+   * Brings a store of the first layout up to date: open rows keyed by device first
+   * (`w!<device>!<source>!<sec>`) and series indexes in `metrics-meta` (`index!<device>`). Each
+   * batch moves some keys and corrects the usage by the bytes their new keys add, in one LevelDB
+   * batch: a crash in between leaves a store that is partly moved, and exactly counted.
+   */
+  private async upgradeLayout(): Promise<void> {
+    for (;;) {
+      const batch = await this.data.iterator({ ...prefixRange('w'), limit: 2000 }).all();
+      if (batch.length === 0) break;
+      const usage = {
+        ...EMPTY_USAGE,
+        ...((await this.meta.get(USAGE_KEY)) as MetricsUsage | undefined),
+      };
+      const ops: Op[] = [];
+      for (const [k, v] of batch) {
+        ops.push({ type: 'del', key: k });
+        const [, deviceId, source, sec] = k.split('!');
+        if (!SOURCES.includes(source as MetricSource) || !/^\d{10}$/.test(sec ?? '')) {
+          // Not a row this code ever wrote: dropped, and its bytes with it.
+          usage.rows = Math.max(0, usage.rows - k.length - v.byteLength);
+          continue;
+        }
+        const moved = rowKey(deviceId!, source as MetricSource, Number(sec));
+        ops.push({ type: 'put', key: moved, value: v });
+        usage.rows += moved.length - k.length;
+      }
+      ops.push({ type: 'put', key: USAGE_KEY, value: usage, to: 'meta' });
+      await this.commit(ops);
+    }
+    for (;;) {
+      const batch = await this.meta.iterator({ ...prefixRange('index'), limit: 200 }).all();
+      if (batch.length === 0) break;
+      await this.commit(
+        batch.flatMap(([k, v]): Op[] => [
+          { type: 'del', key: k, to: 'meta' },
+          { type: 'put', key: k.slice('index!'.length), value: v, to: 'series' },
+        ]),
+      );
+    }
+  }
+
+  /** Finds the minutes that hold open rows: one seek per minute. */
+  private async loadRowMinutes(): Promise<void> {
+    const end = key('r') + '!' + HIGH;
+    let from = key('r') + '!';
+    for (;;) {
+      const [k] = await this.data.keys({ gte: from, lt: end, limit: 1 }).all();
+      if (k === undefined) break;
+      const m = Number(k.slice(2, 12));
+      this.rowMinutes.add(m);
+      from = key('r', ts(m + MINUTE));
+    }
+  }
+
+  /** The minutes holding open rows in [fromS, toS), oldest first. */
+  private minutesIn(fromS: number, toS: number): number[] {
+    const lo = minuteOf(Math.max(0, fromS));
+    return [...this.rowMinutes].filter((m) => m >= lo && m < toS).sort((a, b) => a - b);
+  }
+
+  /**
+   * The latest values come back from each device's newest open rows, so that the dashboard is
+   * not empty for the first minute after a restart: the newest minute is read whole (a poll
+   * cycle's rows), older minutes only for the devices and sources not found yet.
+   */
+  private async loadLatest(): Promise<void> {
+    const missing = new Map<string, Set<MetricSource>>();
     for (const idx of this.indexes.values()) {
       const sources = new Set<MetricSource>();
       for (let c = 0; c < idx.next; c++) if (idx.has(c)) sources.add(idx.sourceOf(c));
-      for (const source of sources) {
-        for await (const [k, v] of this.data.iterator({
-          ...prefixRange('w', idx.deviceId, source),
-          reverse: true,
-          limit: 1,
-        })) {
-          const sec = Number(k.slice(k.lastIndexOf('!') + 1));
-          this.sawRow(idx.deviceId, source, sec);
-          const m = this.latestOf(idx.deviceId);
-          for (const [c, val] of decodeRow(v)) m.set(c, sec, quantize(val));
-          this.newestS = Math.max(this.newestS, sec);
-        }
-      }
+      if (sources.size) missing.set(idx.deviceId, sources);
     }
-    this.loaded = true;
+    const take = (k: string, v: Uint8Array) => {
+      const parts = k.split('!');
+      const [deviceId, source, sec] = [parts[2]!, parts[3] as MetricSource, rowSec(k)];
+      if (!missing.get(deviceId)?.delete(source)) return;
+      this.sawRow(deviceId, source, sec);
+      const m = this.latestOf(deviceId);
+      for (const [c, val] of decodeRow(v)) m.set(c, sec, quantize(val));
+      this.newestS = Math.max(this.newestS, sec);
+    };
+    const minutes = [...this.rowMinutes].sort((a, b) => b - a);
+    for (const [i, m] of minutes.entries()) {
+      if (missing.size === 0) break;
+      if (i === 0) {
+        // Rows sort by device, source and second: the last of each pair is its newest.
+        let last: [string, Uint8Array] | undefined;
+        for await (const entry of this.data.iterator(prefixRange('r', ts(m)))) {
+          if (last && last[0].slice(0, -10) !== entry[0].slice(0, -10)) take(...last);
+          last = entry;
+        }
+        if (last) take(...last);
+      } else {
+        for (const [deviceId, sources] of missing)
+          for (const source of [...sources])
+            for await (const [k, v] of this.data.iterator({
+              ...prefixRange('r', ts(m), deviceId, source),
+              reverse: true,
+              limit: 1,
+            }))
+              take(k, v);
+      }
+      for (const [deviceId, sources] of missing) if (sources.size === 0) missing.delete(deviceId);
+    }
   }
 
   usage(): MetricsUsage {
@@ -318,7 +432,7 @@ export class MetricsStore {
         }
         if (cols.length === 0) continue;
         latest.push({ d: e.deviceId, source: e.source, cols, t: sec, vals });
-        const k = key('w', e.deviceId, e.source, ts(sec));
+        const k = rowKey(e.deviceId, e.source, sec);
         const row = encodeRow(cols, vals);
         ops.push({ type: 'put', key: k, value: row });
         bytes += k.length + row.byteLength;
@@ -342,13 +456,14 @@ export class MetricsStore {
       });
       if (!(await room(bytes, this.dropLocked))) return false;
       for (const idx of changed.values())
-        ops.push({ type: 'put', key: key('index', idx.deviceId), value: idx.toJson(), meta: true });
+        ops.push({ type: 'put', key: idx.deviceId, value: idx.toJson(), to: 'series' });
       const usage = { ...this.usageNow, rows: this.usageNow.rows + bytes };
-      ops.push({ type: 'put', key: USAGE_KEY, value: usage, meta: true });
+      ops.push({ type: 'put', key: USAGE_KEY, value: usage, to: 'meta' });
       await this.commit(ops);
       this.usageNow = usage;
       for (const idx of changed.values()) this.indexes.set(idx.deviceId, idx);
       for (const l of latest) {
+        this.rowMinutes.add(minuteOf(l.t));
         this.newestS = Math.max(this.newestS, l.t);
         this.sawRow(l.d, l.source, l.t);
         const m = this.latestOf(l.d);
@@ -380,14 +495,15 @@ export class MetricsStore {
   async forgetDevice(deviceId: string): Promise<void> {
     await this.load();
     await this.lock.run(async () => {
-      const ops: Op[] = [{ type: 'del', key: key('index', deviceId), meta: true }];
+      const ops: Op[] = [{ type: 'del', key: deviceId, to: 'series' }];
       let freed = 0;
-      for await (const [k, v] of this.data.iterator(prefixRange('w', deviceId))) {
-        ops.push({ type: 'del', key: k });
-        freed += k.length + v.byteLength;
-      }
+      for (const m of this.rowMinutes)
+        for await (const [k, v] of this.data.iterator(prefixRange('r', ts(m), deviceId))) {
+          ops.push({ type: 'del', key: k });
+          freed += k.length + v.byteLength;
+        }
       const usage = { ...this.usageNow, rows: Math.max(0, this.usageNow.rows - freed) };
-      ops.push({ type: 'put', key: USAGE_KEY, value: usage, meta: true });
+      ops.push({ type: 'put', key: USAGE_KEY, value: usage, to: 'meta' });
       await this.commit(ops);
       this.usageNow = usage;
       this.indexes.delete(deviceId);
@@ -407,29 +523,82 @@ export class MetricsStore {
     const raw = tier('raw');
     const limit = windowStart(raw, untilS);
     let sealedHours = 0;
-    for (const deviceId of this.devices()) {
-      signal?.throwIfAborted();
-      for (const source of SOURCES) {
-        const range = {
-          gt: key('w', deviceId, source) + '!',
-          lt: key('w', deviceId, source, ts(limit)),
-        };
-        const byHour = new Map<number, Array<[string, Uint8Array]>>();
-        for await (const [k, v] of this.data.iterator(range)) {
-          const sec = Number(k.slice(k.lastIndexOf('!') + 1));
-          const h = windowStart(raw, sec);
-          let list = byHour.get(h);
-          if (!list) byHour.set(h, (list = []));
-          list.push([k, v]);
+    const hours = [...new Set(this.minutesIn(0, limit).map((m) => windowStart(raw, m)))];
+    for (const hour of hours) {
+      const minutes = this.minutesIn(hour, hour + raw.windowS);
+      for await (const [deviceId, rows] of this.rowsByDevice(minutes)) {
+        signal?.throwIfAborted();
+        if (!this.indexes.has(deviceId)) {
+          // Rows of a device that has no series index (forgotten while they were written).
+          await this.lock.run(() => this.dropRows(rows));
+          continue;
         }
-        for (const [hour, rows] of byHour) {
-          await this.lock.run(() => this.sealHour(deviceId, source, hour, rows));
+        const bySource = new Map<MetricSource, Array<[string, Uint8Array]>>();
+        for (const row of rows) {
+          const source = rowSource(row[0]);
+          let list = bySource.get(source);
+          if (!list) bySource.set(source, (list = []));
+          list.push(row);
+        }
+        for (const [source, list] of bySource) {
+          await this.lock.run(() => this.sealHour(deviceId, source, hour, list));
           sealedHours += 1;
         }
       }
+      // A row written meanwhile into one of these minutes (a clock that stepped back) keeps it.
+      for (const m of minutes)
+        if ((await this.data.keys({ ...prefixRange('r', ts(m)), limit: 1 }).all()).length === 0)
+          this.rowMinutes.delete(m);
     }
     await this.setSealed('raw', limit);
     return sealedHours;
+  }
+
+  /**
+   * The rows of some minutes, device by device: every minute is read once, in key order (by
+   * device), and the minutes are merged, so that an hour of a large site is never in memory.
+   */
+  private async *rowsByDevice(
+    minutes: readonly number[],
+  ): AsyncGenerator<[string, Array<[string, Uint8Array]>]> {
+    const deviceOf = (k: string) => k.slice(13, k.indexOf('!', 13));
+    const cursors = minutes.map((m) => ({
+      it: this.data.iterator(prefixRange('r', ts(m))),
+      head: undefined as [string, Uint8Array] | undefined,
+    }));
+    try {
+      for (const c of cursors) c.head = await c.it.next();
+      for (;;) {
+        let device: string | undefined;
+        for (const c of cursors) {
+          const d = c.head && deviceOf(c.head[0]);
+          if (d !== undefined && (device === undefined || d < device)) device = d;
+        }
+        if (device === undefined) return;
+        const rows: Array<[string, Uint8Array]> = [];
+        for (const c of cursors)
+          while (c.head && deviceOf(c.head[0]) === device) {
+            rows.push(c.head);
+            c.head = await c.it.next();
+          }
+        yield [device, rows];
+      }
+    } finally {
+      await Promise.all(cursors.map((c) => c.it.close()));
+    }
+  }
+
+  /** Deletes rows and frees their bytes. Runs with the lock held. */
+  private async dropRows(rows: ReadonlyArray<[string, Uint8Array]>): Promise<void> {
+    let freed = 0;
+    const ops: Op[] = rows.map(([k, v]) => {
+      freed += k.length + v.byteLength;
+      return { type: 'del', key: k };
+    });
+    const usage = { ...this.usageNow, rows: Math.max(0, this.usageNow.rows - freed) };
+    ops.push({ type: 'put', key: USAGE_KEY, value: usage, to: 'meta' });
+    await this.commit(ops);
+    this.usageNow = usage;
   }
 
   private async sealHour(
@@ -626,13 +795,13 @@ export class MetricsStore {
       });
       left = Math.max(0, left - bytes);
       const usage = { ...this.usageNow, [name]: Math.max(0, this.usageNow[name] - bytes) };
-      ops.push({ type: 'put', key: sizeKey, value: left, meta: true });
-      ops.push({ type: 'put', key: USAGE_KEY, value: usage, meta: true });
+      ops.push({ type: 'put', key: sizeKey, value: left, to: 'meta' });
+      ops.push({ type: 'put', key: USAGE_KEY, value: usage, to: 'meta' });
       await this.commit(ops);
       this.usageNow = usage;
       freed += bytes;
     }
-    await this.commit([{ type: 'del', key: sizeKey, meta: true }]);
+    await this.commit([{ type: 'del', key: sizeKey, to: 'meta' }]);
     return freed;
   }
 
@@ -748,15 +917,14 @@ export class MetricsStore {
     // Rows first, then chunks: a seal committing in between moves samples from rows to chunks,
     // so they are read twice (deduplicated below by time) but never missed.
     const byTime = new Map<number, StoredPoint>();
-    const range = {
-      gte: key('w', deviceId, col.source, ts(Math.max(0, fromS))),
-      lt: key('w', deviceId, col.source, ts(Math.max(0, toS))),
-    };
-    for await (const [k, v] of this.data.iterator(range)) {
-      const val = rowValue(v, col.c);
-      const t = Number(k.slice(k.lastIndexOf('!') + 1));
-      if (val !== undefined) byTime.set(t, { t, b: sampleBucket(quantize(val)) });
-    }
+    for (const m of this.minutesIn(fromS, toS))
+      for await (const [k, v] of this.data.iterator(
+        prefixRange('r', ts(m), deviceId, col.source),
+      )) {
+        const t = rowSec(k);
+        const val = t >= fromS && t < toS ? rowValue(v, col.c) : undefined;
+        if (val !== undefined) byTime.set(t, { t, b: sampleBucket(quantize(val)) });
+      }
     for (const p of await this.readStored(tier('raw'), deviceId, col, fromS, toS))
       byTime.set(p.t, p);
     return [...byTime.values()].sort((a, b) => a.t - b.t);
@@ -769,7 +937,7 @@ export class MetricsStore {
     const u: MetricsUsage = { ...EMPTY_USAGE };
     for await (const [k, v] of this.data.iterator()) {
       const size = k.length + v.byteLength;
-      if (k.startsWith('w!')) u.rows += size;
+      if (k.startsWith('r!') || k.startsWith('w!')) u.rows += size;
       else u[k.split('!')[1] as TierName] += size;
     }
     return u;
@@ -781,7 +949,7 @@ export class MetricsStore {
     await this.lock.run(async () => {
       if ((this.sealedNow[name] ?? -Infinity) >= until) return;
       const sealed = { ...this.sealedNow, [name]: until };
-      await this.commit([{ type: 'put', key: SEALED_KEY, value: sealed, meta: true }]);
+      await this.commit([{ type: 'put', key: SEALED_KEY, value: sealed, to: 'meta' }]);
       this.sealedNow = sealed;
     });
   }
@@ -808,19 +976,23 @@ export class MetricsStore {
       [name]: Math.max(0, this.usageNow[name] + tierDelta),
       rows: Math.max(0, this.usageNow.rows + rowsDelta),
     };
-    ops.push({ type: 'put', key: sizeKey, value: Math.max(0, before + tierDelta), meta: true });
-    ops.push({ type: 'put', key: USAGE_KEY, value: usage, meta: true });
+    ops.push({ type: 'put', key: sizeKey, value: Math.max(0, before + tierDelta), to: 'meta' });
+    ops.push({ type: 'put', key: USAGE_KEY, value: usage, to: 'meta' });
     await this.commit(ops);
     this.usageNow = usage;
     return true;
+  }
+
+  private part(to: Part | undefined) {
+    return to === 'meta' ? this.meta : to === 'series' ? this.series : this.data;
   }
 
   private async commit(ops: Op[]): Promise<void> {
     await this.db.batch(
       ops.map((o) =>
         o.type === 'put'
-          ? { type: 'put', key: o.key, value: o.value, sublevel: o.meta ? this.meta : this.data }
-          : { type: 'del', key: o.key, sublevel: o.meta ? this.meta : this.data },
+          ? { type: 'put', key: o.key, value: o.value, sublevel: this.part(o.to) }
+          : { type: 'del', key: o.key, sublevel: this.part(o.to) },
       ) as never,
     );
   }

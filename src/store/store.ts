@@ -1,5 +1,6 @@
 import type { Db, BatchOp } from './db.js';
-import { openDb, writeBatch } from './db.js';
+import { METRICS_DB_MEMORY, metricsDir, openDb, writeBatch } from './db.js';
+import { relocateMetrics, isMetricsKey } from './metrics-relocation.js';
 import { migrate, type MigrationResult } from './migrations.js';
 import { UsersStore } from './users.js';
 import { SessionsStore } from './sessions.js';
@@ -28,7 +29,10 @@ import { ChangesStore } from './changes.js';
 import type { Clock } from '../core/time.js';
 import { randomId } from '../core/ids.js';
 
-/** The store: domain repositories over one LevelDB, and the one way to write atomically. */
+/**
+ * The store: domain repositories over one LevelDB, and the one way to write atomically. The
+ * metrics have a LevelDB of their own (`metricsDir`); nothing writes across the two.
+ */
 export class Store {
   readonly users: UsersStore;
   readonly sessions: SessionsStore;
@@ -58,9 +62,11 @@ export class Store {
   readonly dataDir: string;
   migration: MigrationResult | undefined;
   private readonly db: Db;
+  private readonly metricsDb: Db;
 
-  constructor(db: Db, dataDir: string) {
+  constructor(db: Db, metricsDb: Db, dataDir: string) {
     this.db = db;
+    this.metricsDb = metricsDb;
     this.dataDir = dataDir;
     this.users = new UsersStore(db);
     this.sessions = new SessionsStore(db);
@@ -75,7 +81,7 @@ export class Store {
     this.alerts = new AlertsStore(db);
     this.rules = new RulesStore(db);
     this.interfaceMarks = new InterfaceMarksStore(db);
-    this.metrics = new MetricsStore(db);
+    this.metrics = new MetricsStore(metricsDb);
     this.monitorState = new MonitorStateStore(db);
     this.serviceChecks = new ServiceChecksStore(db);
     this.inspections = new InspectionsStore(db);
@@ -93,20 +99,28 @@ export class Store {
   }
 
   /**
-   * Every key and value of the store as bytes, read from one implicit LevelDB snapshot: a
-   * consistent copy while the service keeps writing (the appliance's own backup).
+   * Every key and value of the store as bytes, each LevelDB read from one implicit snapshot: a
+   * consistent copy while the service keeps writing (the appliance's own backup). The metrics
+   * come last, under the same keys as when they shared the main LevelDB.
    */
   async *rawEntries(): AsyncGenerator<[Buffer, Buffer]> {
-    for await (const [k, v] of this.db.iterator({ keyEncoding: 'buffer', valueEncoding: 'buffer' }))
-      yield [k as unknown as Buffer, v as unknown as Buffer];
+    const opts = { keyEncoding: 'buffer', valueEncoding: 'buffer' } as const;
+    for (const db of [this.db, this.metricsDb])
+      for await (const [k, v] of db.iterator(opts))
+        yield [k as unknown as Buffer, v as unknown as Buffer];
   }
 
-  /** Writes raw entries (restoring an export into an empty store). */
+  /**
+   * Writes raw entries (restoring an export into an empty store): metrics keys into the metrics'
+   * LevelDB, whichever layout the export has (an older one is brought up to date on next open).
+   */
   async putRaw(entries: ReadonlyArray<[Buffer, Buffer]>): Promise<void> {
-    await this.db.batch(
-      entries.map(([key, value]) => ({ type: 'put' as const, key, value })) as never,
-      { keyEncoding: 'buffer', valueEncoding: 'buffer' } as never,
-    );
+    const opts = { keyEncoding: 'buffer', valueEncoding: 'buffer' } as never;
+    const put = ([key, value]: [Buffer, Buffer]) => ({ type: 'put' as const, key, value });
+    const metrics = entries.filter(([k]) => isMetricsKey(k));
+    const rest = metrics.length ? entries.filter(([k]) => !isMetricsKey(k)) : entries;
+    if (rest.length) await this.db.batch(rest.map(put) as never, opts);
+    if (metrics.length) await this.metricsDb.batch(metrics.map(put) as never, opts);
     await this.changes.newEpochAfterImport();
   }
 
@@ -129,26 +143,31 @@ export class Store {
   }
 
   get isOpen(): boolean {
-    return this.db.status === 'open';
+    return this.db.status === 'open' && this.metricsDb.status === 'open';
   }
 
   async close(): Promise<void> {
-    if (this.db.status === 'open' || this.db.status === 'opening') await this.db.close();
+    for (const db of [this.metricsDb, this.db])
+      if (db.status === 'open' || db.status === 'opening') await db.close();
   }
 }
 
 /** Opens the store in the data directory and brings its schema up to date. */
 export async function openStore(dataDir: string, opts: { clock?: Clock } = {}): Promise<Store> {
   const db = await openDb(dataDir);
+  let metricsDb: Db | undefined;
   try {
-    const store = new Store(db, dataDir);
+    metricsDb = await openDb(dataDir, metricsDir(dataDir), METRICS_DB_MEMORY);
+    const store = new Store(db, metricsDb, dataDir);
     if (opts.clock) store.changes.now = () => opts.clock!.now();
     store.migration = await migrate(db);
+    await relocateMetrics(db, metricsDb);
     await store.changes.ready();
     await store.metrics.load();
     if (!(await store.settings.boxId())) await store.write([store.settings.boxIdOp(randomId(9))]);
     return store;
   } catch (err) {
+    await metricsDb?.close();
     await db.close();
     throw err;
   }

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Level } from 'level';
 import { openStore, type Store } from '../../src/store/store.js';
+import { metricsDir } from '../../src/store/db.js';
 import { MetricsService } from '../../src/monitor/metrics-service.js';
 import { createLogger } from '../../src/lib/logger.js';
 import type { MetricsEntry } from '../../src/store/metrics.js';
@@ -142,10 +143,10 @@ async function fresh(): Promise<{
 }
 
 async function compactAndMeasure(store: Store, dir: string): Promise<number> {
-  // The store's LevelDB, compacted so that deleted rows and overwritten keys are really gone.
-  const db = (store as unknown as { db: Compactable }).db;
+  // The metrics' LevelDB, compacted so that deleted rows and overwritten keys are really gone.
+  const db = (store as unknown as { metricsDb: Compactable }).metricsDb;
   await db.compactRange('\u0000', '\uffff');
-  return dirBytes(path.join(dir, 'db'));
+  return dirBytes(metricsDir(dir));
 }
 
 /** BENCH_METRICS_PARTS=2,3 runs only those parts (the 2.5-year simulation takes half an hour). */

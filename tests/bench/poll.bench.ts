@@ -16,7 +16,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- API answers */
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startLab, labSkipReason, type Lab } from '../lab/lab.js';
@@ -50,6 +50,8 @@ const APP_ENV = Object.fromEntries(
  * there after each cycle (slow, and the snapshot itself raises the peak RSS it reports).
  */
 const TRACE = process.env.BENCH_POLL_TRACE === '1';
+/** BENCH_POLL_KEEP_LOG=/some/dir: LevelDB's LOG files are copied there before the data goes. */
+const KEEP_LOG = process.env.BENCH_POLL_KEEP_LOG;
 const TRACE_PRELOAD = `data:text/javascript,${encodeURIComponent(`
 import v8 from 'node:v8';
 let peak = {}, atPeak = {}, seq = 0;
@@ -251,6 +253,18 @@ interface Ctx {
   tmp: string;
 }
 
+/**
+ * What the appliance has written to disk so far (/proc/<pid>/io write_bytes: all its threads, so
+ * LevelDB's compactions too) and what its metrics store counts as stored (the bytes of its keys
+ * and values): over some cycles, their ratio is LevelDB's write amplification.
+ */
+async function diskWrites(ctx: Ctx): Promise<{ written: number; stored: number }> {
+  const io = await readFile(`/proc/${ctx.appPid}/io`, 'utf8');
+  const written = Number(/^write_bytes: (\d+)$/m.exec(io)?.[1] ?? NaN);
+  const r = await ctx.api.call('GET', '/api/v1/monitoring');
+  return { written, stored: Number(r.json.metrics?.bytes ?? NaN) };
+}
+
 /** One run of the snmp-poll job, started by hand and followed until it ends. */
 async function ourCycle(ctx: Ctx): Promise<OurCycle> {
   const { api, appPid, simPid } = ctx;
@@ -382,6 +396,17 @@ async function monitorStates(dataDir: string) {
   }
 }
 
+/** Copies every LevelDB LOG file under the data directory, named by their path in it. */
+async function keepLevelLogs(dataDir: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  const names = (await readdir(dataDir, { recursive: true })).filter((f) =>
+    /(^|\/)LOG(\.old)?$/.test(f),
+  );
+  for (const f of names)
+    await copyFile(path.join(dataDir, f), path.join(to, f.replaceAll('/', '_')));
+  console.log(`  LevelDB logs kept in ${to}: ${names.join(', ')}`);
+}
+
 async function main(): Promise<void> {
   const skip = labSkipReason();
   console.log('Caretaker SNMP poll benchmark');
@@ -409,6 +434,8 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   let idleMiB = 0;
   let hwmMiB = 0;
+  let disk0: { written: number; stored: number } | undefined;
+  let disk1: typeof disk0;
   let seeded: SeededDevice[] = [];
   let plans: RawPlansFile | undefined;
   let states: Awaited<ReturnType<typeof monitorStates>> = [];
@@ -499,6 +526,7 @@ async function main(): Promise<void> {
     plans = JSON.parse(await readFile(plansFile, 'utf8')) as RawPlansFile;
 
     for (let i = 0; i < WARMUP + RUNS; i++) {
+      if (i === WARMUP) disk0 = await diskWrites(ctx);
       const b = await baseCycle(ctx, ['poll', plansFile]);
       const o = await ourCycle(ctx);
       const label = i < WARMUP ? `cycle ${i + 2} (warm-up)` : `cycle ${i + 2}`;
@@ -508,6 +536,9 @@ async function main(): Promise<void> {
         base.push(b);
       }
     }
+    // What the last cycle's flush and compactions write happens meanwhile in the raw client's turn.
+    await baseCycle(ctx, ['poll', plansFile]);
+    disk1 = await diskWrites(ctx);
     hwmMiB = await statusMiB(appPid, 'VmHWM');
     notes.push(...(await scheduledRunsSince(api, window0)).map((s) => `scheduled run: ${s}`));
     await app.stop();
@@ -516,6 +547,7 @@ async function main(): Promise<void> {
   } finally {
     await app?.stop();
     await lab?.stop();
+    if (KEEP_LOG) await keepLevelLogs(dataDir, KEEP_LOG);
     await rm(tmp, { recursive: true, force: true });
   }
   if (!first || !plans) return;
@@ -614,6 +646,17 @@ async function main(): Promise<void> {
       mib,
     ),
   ];
+  if (disk0 && disk1) {
+    const perCycle = (v: number) => summarize([v / 2 ** 20 / RUNS]);
+    rows.push(
+      row(
+        'disk writes per cycle (all of LevelDB’s), beside the bytes the cycle stores',
+        perCycle(disk1.written - disk0.written),
+        perCycle(disk1.stored - disk0.stored),
+        mib,
+      ),
+    );
+  }
   console.log(`\n${formatTable(['figure', 'ours', 'baseline', 'ratio', 'budget'], rows)}\n`);
   console.log(
     `  - ours: the appliance's snmp-poll job (${CONCURRENCY} devices at a time, ${MAX_VARBINDS} varbinds a GET), wall time = the run's durationMs (polls + metrics batch + alert rules); baseline: raw net-snmp (tests/bench/poll-raw.ts) fetching the same OIDs the same way, same namespace, same run, no decoding or storing`,

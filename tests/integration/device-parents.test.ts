@@ -1,9 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { Writable } from 'node:stream';
-import { openDb } from '../../src/store/db.js';
-import { migrate } from '../../src/store/migrations.js';
-import { Store } from '../../src/store/store.js';
-import { DeviceParentsStore } from '../../src/store/device-parents.js';
+import { openStore } from '../../src/store/store.js';
 import { ParentService, type ParentStore } from '../../src/incidents/parent-service.js';
 import type { SelfNetwork } from '../../src/incidents/self-network.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -64,14 +61,12 @@ async function setup(
 ) {
   const t = await tempDir();
   cleanups.push(t.cleanup);
-  const db = await openDb(t.dir);
-  cleanups.push(() => db.close());
-  await migrate(db);
-  const store = new Store(db, t.dir);
+  const store = await openStore(t.dir);
+  cleanups.push(() => store.close());
   const pstore: ParentStore = {
     devices: store.devices,
     audit: store.audit,
-    deviceParents: new DeviceParentsStore(db),
+    deviceParents: store.deviceParents,
     write: (ops) => store.write(ops),
   };
   const core = dev('core', 'switch', 2);

@@ -1,0 +1,194 @@
+/**
+ * Stores written by versions before the metrics had a LevelDB of their own (rows keyed by device
+ * first, series indexes in `metrics-meta`, all of it in the main LevelDB) open with every sample,
+ * series and byte count intact, also when the move was cut short by a crash or the store came
+ * from an export.
+ */
+import { describe, it, expect, afterEach } from 'vitest';
+import { rm } from 'node:fs/promises';
+import { Level } from 'level';
+import { levelDir, metricsDir } from '../../src/store/db.js';
+import { exportAppliance, importAppliance } from '../../src/backup/appliance-export.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { metricsEnv, T0, MIN, HOUR, type MetricsEnv } from '../helpers/metrics-env.js';
+import type { MetricsEntry, MetricsUsage } from '../../src/store/metrics.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+const DEVICES = 3;
+
+function cycle(at: number): MetricsEntry[] {
+  const i = Math.round((at - T0) / MIN);
+  return Array.from({ length: DEVICES }, (_, d) => ({
+    deviceId: `d${d}`,
+    source: 'snmp' as const,
+    at,
+    samples: [
+      { metric: 'if.in_bps' as const, instance: '1', value: 1000 * d + i },
+      ...(i % 7 === 2 ? [] : [{ metric: 'cpu.load_pct' as const, instance: '', value: i % 90 }]),
+    ],
+    labels: { '1': 'Gi1/0/1' },
+  }));
+}
+
+/** 95 minutes of polls: one sealed hour and 35 minutes of open rows. */
+async function filled(): Promise<MetricsEnv> {
+  const env = await metricsEnv(cleanups);
+  const signal = new AbortController().signal;
+  for (let t = T0; t < T0 + 95 * MIN; t += MIN) {
+    env.clock.t = t;
+    expect(await env.metrics.write(cycle(t))).toBe(true);
+    if (t % HOUR === 0) await env.metrics.maintain(signal);
+  }
+  return env;
+}
+
+/** What a user sees of the metrics: every series of every device, its points and latest value. */
+async function snapshot(env: MetricsEnv) {
+  const out: Record<string, unknown> = {};
+  for (let d = 0; d < DEVICES; d++)
+    for (const id of [`d${d}~if.in_bps~1`, `d${d}~cpu.load_pct~`]) {
+      const q = await env.metrics.query(id, T0, T0 + 2 * HOUR, { tier: 'raw' });
+      const col = env.store.metrics.index(`d${d}`)!.find(id.split('~')[1]!, id.split('~')[2]!);
+      out[id] = {
+        points: q.points,
+        label: q.series.label,
+        latest: env.store.metrics.latest(`d${d}`).get(col),
+      };
+    }
+  return out;
+}
+
+type Entry = [string, Buffer];
+const OPTS = { keyEncoding: 'utf8', valueEncoding: 'buffer' } as const;
+
+async function entriesOf(location: string): Promise<Entry[]> {
+  const db = new Level<string, Buffer>(location, OPTS);
+  try {
+    return (await db.iterator().all()) as Entry[];
+  } finally {
+    await db.close();
+  }
+}
+
+async function putAll(location: string, entries: Entry[]): Promise<void> {
+  const db = new Level<string, Buffer>(location, OPTS);
+  try {
+    await db.batch(entries.map(([key, value]) => ({ type: 'put' as const, key, value })));
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * The metrics' entries as the first layout had them, with the usage those keys add up to: rows
+ * `w!<device>!<source>!<sec>` (11 characters shorter than `r!<minute>!...`), indexes under
+ * `metrics-meta` `index!<device>`. `converted` rows stay in the new layout (an upgrade cut short:
+ * the usage then counts them at their new length).
+ */
+function firstLayout(entries: Entry[], converted = 0): Entry[] {
+  let rows = 0;
+  const out: Entry[] = [];
+  for (const [k, v] of entries) {
+    const row = /^!metrics!r!\d{10}!([^!]+)!([^!]+)!(\d{10})$/.exec(k);
+    if (row && rows++ >= converted) out.push([`!metrics!w!${row[1]}!${row[2]}!${row[3]}`, v]);
+    else if (k.startsWith('!metrics-series!'))
+      out.push([`!metrics-meta!index!${k.slice('!metrics-series!'.length)}`, v]);
+    else if (k !== '!metrics-meta!usage') out.push([k, v]);
+  }
+  const usage = entries.find(([k]) => k === '!metrics-meta!usage')![1];
+  const u = JSON.parse(usage.toString()) as MetricsUsage;
+  u.rows -= 11 * Math.max(0, rows - converted);
+  out.push(['!metrics-meta!usage', Buffer.from(JSON.stringify(u))]);
+  expect(rows).toBeGreaterThan(DEVICES * 30);
+  return out;
+}
+
+/** Checks a reopened store against what it showed before, and that it still seals and counts. */
+async function expectSame(env: MetricsEnv, before: Record<string, unknown>, usage: MetricsUsage) {
+  await env.reopen();
+  expect(await snapshot(env)).toEqual(before);
+  expect(env.store.metrics.usage()).toEqual(usage);
+  expect(await env.store.metrics.recount()).toEqual(usage);
+  // The open rows are sealed like any others, and nothing is left of the first layout.
+  env.clock.t = T0 + 3 * HOUR;
+  await env.metrics.maintain(new AbortController().signal);
+  expect(await snapshot(env)).toEqual(before);
+  expect(await env.store.metrics.recount()).toEqual(env.store.metrics.usage());
+  await env.store.close();
+  const main = await entriesOf(levelDir(env.dir));
+  expect(main.filter(([k]) => k.startsWith('!metrics'))).toEqual([]);
+  const metrics = await entriesOf(metricsDir(env.dir));
+  expect(metrics.filter(([k]) => /^!metrics!w!|^!metrics-meta!index!/.test(k))).toEqual([]);
+}
+
+describe('metrics written by an older layout', () => {
+  it('move from the main LevelDB into their own, rows keyed by time, every sample intact', async () => {
+    const env = await filled();
+    const before = await snapshot(env);
+    const usage = env.store.metrics.usage();
+    await env.store.close();
+    const old = firstLayout(await entriesOf(metricsDir(env.dir)));
+    await rm(metricsDir(env.dir), { recursive: true });
+    await putAll(levelDir(env.dir), old);
+    await expectSame(env, before, usage);
+  });
+
+  it('a move cut short by a crash (keys in both LevelDBs) is finished on the next open', async () => {
+    const env = await filled();
+    const before = await snapshot(env);
+    const usage = env.store.metrics.usage();
+    await env.store.close();
+    const old = firstLayout(await entriesOf(metricsDir(env.dir)));
+    await rm(metricsDir(env.dir), { recursive: true });
+    // Copied into the metrics' LevelDB, not yet deleted from the main one.
+    await putAll(levelDir(env.dir), old);
+    await putAll(metricsDir(env.dir), old.slice(0, Math.floor(old.length / 2)));
+    await expectSame(env, before, usage);
+  });
+
+  it('an upgrade of the keys cut short by a crash is finished on the next open', async () => {
+    const env = await filled();
+    const before = await snapshot(env);
+    const usage = env.store.metrics.usage();
+    await env.store.close();
+    const half = firstLayout(await entriesOf(metricsDir(env.dir)), 50);
+    await rm(metricsDir(env.dir), { recursive: true });
+    await putAll(metricsDir(env.dir), half);
+    await expectSame(env, before, usage);
+  });
+
+  it('an export of the older layout imports into a new box intact', async () => {
+    const env = await filled();
+    const before = await snapshot(env);
+    const usage = env.store.metrics.usage();
+    await env.store.close();
+    const old = firstLayout(await entriesOf(metricsDir(env.dir)));
+    await rm(metricsDir(env.dir), { recursive: true });
+    await putAll(levelDir(env.dir), old);
+    // What an export of the older box holds: the entries of its one LevelDB, imported into a
+    // new box's store (as `caretaker import-data` does) and opened there.
+    const main = await entriesOf(levelDir(env.dir));
+    const other = await metricsEnv(cleanups);
+    other.clock.t = env.clock.t;
+    await other.store.putRaw(main.map(([k, v]) => [Buffer.from(k), v]));
+    await expectSame(other, before, usage);
+  });
+
+  it('an export and import of a current store keeps the metrics', async () => {
+    const env = await filled();
+    const before = await snapshot(env);
+    const usage = env.store.metrics.usage();
+    const out = await tempDir();
+    cleanups.push(out.cleanup);
+    await exportAppliance(env.store, out.dir);
+    const other = await metricsEnv(cleanups);
+    other.clock.t = env.clock.t;
+    await other.store.close();
+    await importAppliance(out.dir, other.dir, { replace: true });
+    await expectSame(other, before, usage);
+  });
+});
