@@ -588,13 +588,21 @@ export class MetricsStore {
     }
   }
 
-  /** Deletes rows and frees their bytes. Runs with the lock held. */
+  /**
+   * Deletes rows read earlier and frees their bytes, counting only those still there (a device
+   * forgotten meanwhile took its rows with it). Runs with the lock held.
+   */
   private async dropRows(rows: ReadonlyArray<[string, Uint8Array]>): Promise<void> {
+    const keys = rows.map(([k]) => k);
+    const still = await this.data.getMany(keys);
     let freed = 0;
-    const ops: Op[] = rows.map(([k, v]) => {
-      freed += k.length + v.byteLength;
-      return { type: 'del', key: k };
+    const ops: Op[] = [];
+    still.forEach((v, i) => {
+      if (!v) return;
+      freed += keys[i]!.length + v.byteLength;
+      ops.push({ type: 'del', key: keys[i]! });
     });
+    if (ops.length === 0) return;
     const usage = { ...this.usageNow, rows: Math.max(0, this.usageNow.rows - freed) };
     ops.push({ type: 'put', key: USAGE_KEY, value: usage, to: 'meta' });
     await this.commit(ops);
@@ -608,7 +616,9 @@ export class MetricsStore {
     rows: Array<[string, Uint8Array]>,
   ): Promise<void> {
     const idx = this.indexes.get(deviceId);
-    const cols = idx?.cols((c) => idx.sourceOf(c) === source) ?? [];
+    // Forgotten since its rows were read: forgetDevice deleted them and freed their bytes.
+    if (!idx) return;
+    const cols = idx.cols((c) => idx.sourceOf(c) === source);
     const tKey = key('c', 'raw', ts(hour), deviceId, `~${source}`);
     // Rows that arrive after their hour was sealed are merged into the existing chunk.
     const merged = new Map<number, Map<number, number>>();

@@ -46,6 +46,7 @@ function internals(store: Store) {
   const m = store.metrics as unknown as {
     data: { put(k: string, v: Uint8Array): Promise<void>; keys(o?: object): AsyncIterable<string> };
     meta: { put(k: string, v: unknown): Promise<void>; get(k: string): Promise<unknown> };
+    series: { del(k: string): Promise<void> };
   };
   return m;
 }
@@ -109,6 +110,28 @@ describe('metrics store', () => {
     expect(env.metrics.suspended).toBeUndefined();
     const pts = await env.metrics.query('d0~if.in_bps~1', T0, T0 + HOUR, { tier: 'raw' });
     expect(pts.points).toHaveLength(1);
+  });
+
+  it('open rows of a device without a series index are dropped by sealing, bytes and all', async () => {
+    const env = await setup();
+    await run(env, T0, T0 + 90 * MIN);
+    // The series index of d1 is lost (a damaged store): its open rows belong to nothing.
+    await internals(env.store).series.del('d1');
+    await env.reopen();
+    expect(env.store.metrics.index('d1')).toBeUndefined();
+    // Only d0 polls on, past the end of the hour that holds d1's rows.
+    await run(env, T0 + 90 * MIN, T0 + 130 * MIN, 1);
+    await env.metrics.maintain(new AbortController().signal);
+    expect(env.store.metrics.sealed().raw).toBe((T0 + 2 * HOUR) / 1000);
+    expect(await env.store.metrics.recount()).toEqual(env.store.metrics.usage());
+    const { data } = internals(env.store);
+    const left: string[] = [];
+    for await (const k of data.keys({ gt: 'r!', lt: 'r!\uffff' })) left.push(k);
+    expect(left).toHaveLength(10);
+    expect(left.every((k) => k.split('!')[2] === 'd0')).toBe(true);
+    // d0 keeps every sample.
+    const pts = await env.metrics.query('d0~if.in_bps~1', T0, T0 + 3 * HOUR, { tier: 'raw' });
+    expect(pts.points).toHaveLength(130);
   });
 
   it('a damaged chunk of one device does not stop sealing and rollups of every device', async () => {
