@@ -2,8 +2,6 @@ import type { BatchOp } from '../store/db.js';
 import type { DevicesStore } from '../store/devices.js';
 import type { AuditStore } from '../store/audit.js';
 import type { DeviceParentRecord, DeviceParentsStore } from '../store/device-parents.js';
-import type { DeviceDetails } from '../store/types.js';
-import type { InterfaceInfo } from '../discovery/types.js';
 import type { Clock } from '../core/time.js';
 import type { Logger } from '../lib/logger.js';
 import type { RequestContext } from '../auth/context.js';
@@ -227,18 +225,12 @@ export class ParentService {
         return NO_SELF;
       }),
     ]);
-    const interfacesOf = new Map<string, InterfaceInfo[]>();
-    const detailsOf = new Map<string, DeviceDetails | undefined>();
-    await Promise.all(
-      devices.map(async (d) => {
-        const [ifs, det] = await Promise.all([
-          store.devices.interfacesOf(d.id),
-          store.devices.detailsOf(d.id),
-        ]);
-        interfacesOf.set(d.id, ifs);
-        detailsOf.set(d.id, det);
-      }),
-    );
+    const [interfaces, details] = await Promise.all([
+      store.devices.allInterfaces(),
+      store.devices.allDetails(),
+    ]);
+    const interfacesOf = new Map(devices.map((d) => [d.id, interfaces.get(d.id) ?? []]));
+    const detailsOf = new Map(devices.map((d) => [d.id, details.get(d.id)]));
     return {
       devices,
       interfacesOf,

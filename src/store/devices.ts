@@ -1,6 +1,6 @@
 import type { Db, BatchOp, Sub } from './db.js';
 import { sub, readAll } from './db.js';
-import { key, pad, prefixRange, timeKey } from './keys.js';
+import { key, pad, prefixRange, timeKey, SEP } from './keys.js';
 import type { DeviceChange, DeviceDetails, DeviceRecord } from './types.js';
 import type { InterfaceInfo } from '../discovery/types.js';
 import { usableSerial } from '../discovery/serial.js';
@@ -70,6 +70,29 @@ export class DevicesStore {
 
   async detailsOf(id: string): Promise<DeviceDetails | undefined> {
     return (await this.details.get(id)) as DeviceDetails | undefined;
+  }
+
+  /**
+   * Every device's interfaces in one pass over the sublevel. For the whole inventory this is
+   * what to use: a read per device puts a thousand LevelDB iterators in flight at once, and the
+   * buffers they hold together stay in malloc's arenas afterwards (30 MiB at 1,000 devices).
+   */
+  async allInterfaces(): Promise<Map<string, InterfaceInfo[]>> {
+    const out = new Map<string, InterfaceInfo[]>();
+    for await (const [k, i] of this.interfaces.iterator()) {
+      const id = k.slice(0, k.indexOf(SEP));
+      let list = out.get(id);
+      if (!list) out.set(id, (list = []));
+      list.push(i);
+    }
+    return out;
+  }
+
+  /** Every device's details in one pass (see allInterfaces). */
+  async allDetails(): Promise<Map<string, DeviceDetails>> {
+    const out = new Map<string, DeviceDetails>();
+    for await (const [id, d] of this.details.iterator()) out.set(id, d as DeviceDetails);
+    return out;
   }
 
   async historyOf(id: string, limit: number): Promise<DeviceChange[]> {

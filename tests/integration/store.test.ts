@@ -5,7 +5,8 @@ import { openStore } from '../../src/store/store.js';
 import { levelDir } from '../../src/store/db.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import type { UserRecord } from '../../src/store/types.js';
+import type { DeviceDetails, UserRecord } from '../../src/store/types.js';
+import type { InterfaceInfo } from '../../src/discovery/types.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -40,6 +41,33 @@ describe('store', () => {
     expect(await s.settings.schemaVersion()).toBe(SCHEMA_VERSION);
     expect(await s.settings.boxId()).toMatch(/^[A-Za-z0-9_-]{12}$/);
     expect(s.migration?.from).toBe(0);
+  });
+
+  it('reads every device’s interfaces and details in one pass, each under its own device', async () => {
+    const d = await dir();
+    const s = await openStore(d);
+    cleanups.push(() => s.close());
+    const iface = (index: number, name: string) => ({ index, name }) as unknown as InterfaceInfo;
+    const details = (ip: string): DeviceDetails => ({
+      neighbours: [],
+      arp: [{ ip, mac: '00:00:5e:00:53:01' }] as DeviceDetails['arp'],
+      fdb: [],
+      ipAddrs: [],
+      collectNotes: [],
+    });
+    // "d1" is a prefix of "d10": the device part of a key ends at its separator.
+    await s.write([
+      ...s.devices.interfaceOps('d1', [iface(1, 'a'), iface(2, 'b')], []),
+      ...s.devices.interfaceOps('d10', [iface(1, 'c')], []),
+      s.devices.detailsOp('d10', details('192.0.2.10')),
+    ]);
+    const all = await s.devices.allInterfaces();
+    expect([...all.keys()].sort()).toEqual(['d1', 'd10']);
+    expect(all.get('d1')).toEqual(await s.devices.interfacesOf('d1'));
+    expect(all.get('d10')!.map((i) => i.name)).toEqual(['c']);
+    const det = await s.devices.allDetails();
+    expect([...det.keys()]).toEqual(['d10']);
+    expect(det.get('d10')).toEqual(await s.devices.detailsOf('d10'));
   });
 
   it('writes multi-key changes atomically: a batch with an invalid op writes nothing', async () => {
