@@ -65,6 +65,21 @@ describe('metrics store (real LevelDB)', () => {
     expect(await env.store.metrics.recount()).toEqual(env.store.metrics.usage());
   });
 
+  it('reads a device’s open rows alike on a small and a large site (a scan or a seek a minute)', async () => {
+    // 120 devices write more rows a minute than a seek costs: reads seek to the device's rows.
+    for (const devices of [3, 120]) {
+      const env = await setup();
+      await run(env, T0, T0 + 30 * MIN, { devices });
+      for (const d of [0, 1, devices - 1]) {
+        const q = await env.metrics.query(`d${d}~if.in_bps~1`, T0, T0 + HOUR, { tier: 'raw' });
+        expect(q.points).toHaveLength(30);
+        q.points.forEach((p, i) =>
+          expect(p).toEqual({ t: T0 + i * MIN, avg: 1000 + i, min: 1000 + i, max: 1000 + i }),
+        );
+      }
+    }
+  });
+
   it('rolls up into 5-minute, hourly and daily tiers with min/avg/max, sealed or not', async () => {
     const env = await setup();
     await run(env, T0, T0 + 2 * DAY + 3 * HOUR, { devices: 1 });
