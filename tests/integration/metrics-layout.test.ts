@@ -125,25 +125,29 @@ async function expectSame(env: MetricsEnv, before: Record<string, unknown>, usag
   expect(metrics.filter(([k]) => /^!metrics!w!|^!metrics-meta!index!/.test(k))).toEqual([]);
 }
 
+/**
+ * A filled store (closed), what it showed, and its metrics' entries as the first layout had them;
+ * the metrics' own LevelDB is gone, as before the move.
+ */
+async function older(converted?: number) {
+  const env = await filled();
+  const before = await snapshot(env);
+  const usage = env.store.metrics.usage();
+  await env.store.close();
+  const old = firstLayout(await entriesOf(metricsDir(env.dir)), converted);
+  await rm(metricsDir(env.dir), { recursive: true });
+  return { env, before, usage, old };
+}
+
 describe('metrics written by an older layout', () => {
   it('move from the main LevelDB into their own, rows keyed by time, every sample intact', async () => {
-    const env = await filled();
-    const before = await snapshot(env);
-    const usage = env.store.metrics.usage();
-    await env.store.close();
-    const old = firstLayout(await entriesOf(metricsDir(env.dir)));
-    await rm(metricsDir(env.dir), { recursive: true });
+    const { env, before, usage, old } = await older();
     await putAll(levelDir(env.dir), old);
     await expectSame(env, before, usage);
   });
 
   it('a move cut short by a crash (keys in both LevelDBs) is finished on the next open', async () => {
-    const env = await filled();
-    const before = await snapshot(env);
-    const usage = env.store.metrics.usage();
-    await env.store.close();
-    const old = firstLayout(await entriesOf(metricsDir(env.dir)));
-    await rm(metricsDir(env.dir), { recursive: true });
+    const { env, before, usage, old } = await older();
     // Copied into the metrics' LevelDB, not yet deleted from the main one.
     await putAll(levelDir(env.dir), old);
     await putAll(metricsDir(env.dir), old.slice(0, Math.floor(old.length / 2)));
@@ -151,23 +155,13 @@ describe('metrics written by an older layout', () => {
   });
 
   it('an upgrade of the keys cut short by a crash is finished on the next open', async () => {
-    const env = await filled();
-    const before = await snapshot(env);
-    const usage = env.store.metrics.usage();
-    await env.store.close();
-    const half = firstLayout(await entriesOf(metricsDir(env.dir)), 50);
-    await rm(metricsDir(env.dir), { recursive: true });
-    await putAll(metricsDir(env.dir), half);
+    const { env, before, usage, old } = await older(50);
+    await putAll(metricsDir(env.dir), old);
     await expectSame(env, before, usage);
   });
 
   it('an export of the older layout imports into a new box intact', async () => {
-    const env = await filled();
-    const before = await snapshot(env);
-    const usage = env.store.metrics.usage();
-    await env.store.close();
-    const old = firstLayout(await entriesOf(metricsDir(env.dir)));
-    await rm(metricsDir(env.dir), { recursive: true });
+    const { env, before, usage, old } = await older();
     await putAll(levelDir(env.dir), old);
     // What an export of the older box holds: the entries of its one LevelDB, imported into a
     // new box's store (as `caretaker import-data` does) and opened there.
