@@ -11,6 +11,11 @@ const PREFIXES = METRICS_SUBLEVELS.map((name) => Buffer.from(`!${name}!`));
 const BUFFERS = { keyEncoding: 'buffer', valueEncoding: 'buffer' } as const;
 const BATCH = 1000;
 
+/** classic-level (what `level` is on Node) has it; the abstract-level types do not. */
+interface Compactable {
+  compactRange(start: string, end: string): Promise<void>;
+}
+
 /** Whether a raw key (as in an export) belongs to the metrics' LevelDB. */
 export function isMetricsKey(k: Uint8Array): boolean {
   return PREFIXES.some(
@@ -42,6 +47,8 @@ export async function relocateMetrics(main: Db, metrics: Db): Promise<number> {
       await main.batch(batch.map(([key]) => ({ type: 'del', key })) as never, BUFFERS as never);
       moved += batch.length;
     }
+    // Deleted keys take disk until LevelDB compacts them away, and little is written here now.
+    if (moved) await (main as unknown as Compactable).compactRange(p.toString(), lt.toString());
   }
   return moved;
 }

@@ -324,8 +324,7 @@ export class MetricsStore {
 
   /**
    * The latest values come back from each device's newest open rows, so that the dashboard is
-   * not empty for the first minute after a restart: the newest minute is read whole (a poll
-   * cycle's rows), older minutes only for the devices and sources not found yet.
+   * not empty for the first minute after a restart.
    */
   private async loadLatest(): Promise<void> {
     const missing = new Map<string, Set<MetricSource>>();
@@ -337,34 +336,20 @@ export class MetricsStore {
     const take = (k: string, v: Uint8Array) => {
       const parts = k.split('!');
       const [deviceId, source, sec] = [parts[2]!, parts[3] as MetricSource, rowSec(k)];
-      if (!missing.get(deviceId)?.delete(source)) return;
+      const sources = missing.get(deviceId);
+      if (!sources?.delete(source)) return;
+      if (sources.size === 0) missing.delete(deviceId);
       this.sawRow(deviceId, source, sec);
       const m = this.latestOf(deviceId);
       for (const [c, val] of decodeRow(v)) m.set(c, sec, quantize(val));
       this.newestS = Math.max(this.newestS, sec);
     };
-    const minutes = [...this.rowMinutes].sort((a, b) => b - a);
-    for (const [i, m] of minutes.entries()) {
+    // Newest minute first, and in a minute a pair's newest second first: the first row met of
+    // each pair is its newest. One pass, which stops once every pair is found.
+    if (missing.size === 0) return;
+    for await (const [k, v] of this.data.iterator({ ...prefixRange('r'), reverse: true })) {
+      take(k, v);
       if (missing.size === 0) break;
-      if (i === 0) {
-        // Rows sort by device, source and second: the last of each pair is its newest.
-        let last: [string, Uint8Array] | undefined;
-        for await (const entry of this.data.iterator(prefixRange('r', ts(m)))) {
-          if (last && last[0].slice(0, -10) !== entry[0].slice(0, -10)) take(...last);
-          last = entry;
-        }
-        if (last) take(...last);
-      } else {
-        for (const [deviceId, sources] of missing)
-          for (const source of [...sources])
-            for await (const [k, v] of this.data.iterator({
-              ...prefixRange('r', ts(m), deviceId, source),
-              reverse: true,
-              limit: 1,
-            }))
-              take(k, v);
-      }
-      for (const [deviceId, sources] of missing) if (sources.size === 0) missing.delete(deviceId);
     }
   }
 
@@ -537,27 +522,34 @@ export class MetricsStore {
       const minutes = this.minutesIn(hour, hour + raw.windowS);
       for await (const [deviceId, rows] of this.rowsByDevice(minutes)) {
         signal?.throwIfAborted();
-        if (!this.indexes.has(deviceId)) {
+        sealedHours += await this.lock.run(async () => {
+          // The rows were read from a snapshot: under the lock, only what is still there counts,
+          // with its value now (a poll of a clock that stepped back may have merged into one).
+          const keys = rows.map(([k]) => k);
+          const now = await this.data.getMany(keys);
+          const current = keys.flatMap((k, i): Array<[string, Uint8Array]> => {
+            const v = now[i];
+            return v ? [[k, v]] : [];
+          });
           // Rows of a device that has no series index (forgotten while they were written).
-          await this.lock.run(() => this.dropRows(rows));
-          continue;
-        }
-        const bySource = new Map<MetricSource, Array<[string, Uint8Array]>>();
-        for (const row of rows) {
-          const source = rowSource(row[0]);
-          let list = bySource.get(source);
-          if (!list) bySource.set(source, (list = []));
-          list.push(row);
-        }
-        for (const [source, list] of bySource) {
-          await this.lock.run(() => this.sealHour(deviceId, source, hour, list));
-          sealedHours += 1;
-        }
+          if (!this.indexes.has(deviceId)) return this.dropRows(current).then(() => 0);
+          const bySource = new Map<MetricSource, Array<[string, Uint8Array]>>();
+          for (const row of current) {
+            const source = rowSource(row[0]);
+            let list = bySource.get(source);
+            if (!list) bySource.set(source, (list = []));
+            list.push(row);
+          }
+          for (const [source, list] of bySource) await this.sealHour(deviceId, source, hour, list);
+          return bySource.size;
+        });
       }
       // A row written meanwhile into one of these minutes (a clock that stepped back) keeps it.
-      for (const m of minutes)
-        if ((await this.data.keys({ ...prefixRange('r', ts(m)), limit: 1 }).all()).length === 0)
-          this.rowMinutes.delete(m);
+      await this.lock.run(async () => {
+        for (const m of minutes)
+          if ((await this.data.keys({ ...prefixRange('r', ts(m)), limit: 1 }).all()).length === 0)
+            this.rowMinutes.delete(m);
+      });
     }
     await this.setSealed('raw', limit);
     return sealedHours;
@@ -597,19 +589,12 @@ export class MetricsStore {
     }
   }
 
-  /**
-   * Deletes rows read earlier and frees their bytes, counting only those still there (a device
-   * forgotten meanwhile took its rows with it). Runs with the lock held.
-   */
+  /** Deletes rows (as they are now) and frees their bytes. Runs with the lock held. */
   private async dropRows(rows: ReadonlyArray<[string, Uint8Array]>): Promise<void> {
-    const keys = rows.map(([k]) => k);
-    const still = await this.data.getMany(keys);
     let freed = 0;
-    const ops: Op[] = [];
-    still.forEach((v, i) => {
-      if (!v) return;
-      freed += keys[i]!.length + v.byteLength;
-      ops.push({ type: 'del', key: keys[i]! });
+    const ops: Op[] = rows.map(([k, v]) => {
+      freed += k.length + v.byteLength;
+      return { type: 'del', key: k };
     });
     if (ops.length === 0) return;
     const usage = { ...this.usageNow, rows: Math.max(0, this.usageNow.rows - freed) };
@@ -625,9 +610,7 @@ export class MetricsStore {
     rows: Array<[string, Uint8Array]>,
   ): Promise<void> {
     const idx = this.indexes.get(deviceId);
-    // Forgotten since its rows were read: forgetDevice deleted them and freed their bytes.
-    if (!idx) return;
-    const cols = idx.cols((c) => idx.sourceOf(c) === source);
+    const cols = idx?.cols((c) => idx.sourceOf(c) === source) ?? [];
     const tKey = key('c', 'raw', ts(hour), deviceId, `~${source}`);
     // Rows that arrive after their hour was sealed are merged into the existing chunk.
     const merged = new Map<number, Map<number, number>>();

@@ -99,15 +99,16 @@ export class Store {
   }
 
   /**
-   * Every key and value of the store as bytes, each LevelDB read from one implicit snapshot: a
-   * consistent copy while the service keeps writing (the appliance's own backup). The metrics
-   * come last, under the same keys as when they shared the main LevelDB.
+   * Every key and value of the store as bytes, read from implicit snapshots of both LevelDBs
+   * taken together: a consistent copy while the service keeps writing (the appliance's own
+   * backup). The metrics come last, under the same keys as when they shared the main LevelDB.
    */
   async *rawEntries(): AsyncGenerator<[Buffer, Buffer]> {
     const opts = { keyEncoding: 'buffer', valueEncoding: 'buffer' } as const;
-    for (const db of [this.db, this.metricsDb])
-      for await (const [k, v] of db.iterator(opts))
-        yield [k as unknown as Buffer, v as unknown as Buffer];
+    // Both iterators first: each takes its snapshot when it is made, so the two are of a moment.
+    const iterators = [this.db.iterator(opts), this.metricsDb.iterator(opts)];
+    for (const it of iterators)
+      for await (const [k, v] of it) yield [k as unknown as Buffer, v as unknown as Buffer];
   }
 
   /**

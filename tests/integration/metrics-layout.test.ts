@@ -169,6 +169,11 @@ describe('metrics written by an older layout', () => {
     const other = await metricsEnv(cleanups);
     other.clock.t = env.clock.t;
     await other.store.putRaw(main.map(([k, v]) => [Buffer.from(k), v]));
+    await other.store.close();
+    // The import put the metrics straight into their own LevelDB.
+    expect(
+      (await entriesOf(levelDir(other.dir))).filter(([k]) => k.startsWith('!metrics')),
+    ).toEqual([]);
     await expectSame(other, before, usage);
   });
 
