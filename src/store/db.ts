@@ -87,6 +87,17 @@ export async function openDb(
   return db;
 }
 
+/**
+ * Compacts a key range now, so that deleted keys stop taking disk. On Node, `level` is
+ * classic-level, which can (the abstract-level types do not say so).
+ */
+export async function compactRange(db: unknown, start: string, end: string): Promise<void> {
+  await (db as { compactRange(start: string, end: string): Promise<void> }).compactRange(
+    start,
+    end,
+  );
+}
+
 export async function readAll<V>(
   s: Sub<V>,
   range: {

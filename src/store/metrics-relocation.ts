@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { compactRange, type Db } from './db.js';
 
 /**
  * The metrics' sublevels. Until 2026-11-27 they lived in the main LevelDB; now they have a
@@ -10,11 +10,6 @@ export const METRICS_SUBLEVELS = ['metrics', 'metrics-meta', 'metrics-series'] a
 const PREFIXES = METRICS_SUBLEVELS.map((name) => Buffer.from(`!${name}!`));
 const BUFFERS = { keyEncoding: 'buffer', valueEncoding: 'buffer' } as const;
 const BATCH = 1000;
-
-/** classic-level (what `level` is on Node) has it; the abstract-level types do not. */
-interface Compactable {
-  compactRange(start: string, end: string): Promise<void>;
-}
 
 /** Whether a raw key (as in an export) belongs to the metrics' LevelDB. */
 export function isMetricsKey(k: Uint8Array): boolean {
@@ -48,7 +43,7 @@ export async function relocateMetrics(main: Db, metrics: Db): Promise<number> {
       moved += batch.length;
     }
     // Deleted keys take disk until LevelDB compacts them away, and little is written here now.
-    if (moved) await (main as unknown as Compactable).compactRange(p.toString(), lt.toString());
+    if (moved) await compactRange(main, p.toString(), lt.toString());
   }
   return moved;
 }

@@ -132,11 +132,14 @@ const ROWS_PER_SEEK = 100;
 const minuteOf = (sec: number) => sec - (sec % MINUTE);
 const rowKey = (deviceId: string, source: MetricSource, sec: number) =>
   key('r', ts(minuteOf(sec)), deviceId, source, ts(sec));
-/** The second of a row (the last part of its key). */
-const rowSec = (k: string) => Number(k.slice(k.lastIndexOf('!') + 1));
-/** The source of a row: r!<minute>!<device>!<source>!<sec>. */
+// The parts of a row key r!<minute>!<device>!<source>!<sec> (minute and sec 10 digits each).
+/** Where `!<device>!<source>!<sec>` starts. */
+const ROW_TAIL_AT = 12;
+const rowMinute = (k: string) => Number(k.slice(2, ROW_TAIL_AT));
+const rowDevice = (k: string) => k.slice(ROW_TAIL_AT + 1, k.indexOf('!', ROW_TAIL_AT + 1));
 const rowSource = (k: string) =>
   k.slice(k.lastIndexOf('!', k.length - 12) + 1, -11) as MetricSource;
+const rowSec = (k: string) => Number(k.slice(k.lastIndexOf('!') + 1));
 
 function encodeRow(cols: readonly number[], vals: readonly number[]): Uint8Array {
   const buf = Buffer.allocUnsafe(4 + cols.length * 12);
@@ -303,7 +306,7 @@ export class MetricsStore {
     for (;;) {
       const [k] = await this.data.keys({ gte: from, lt: end, limit: 1 }).all();
       if (k === undefined) break;
-      const m = Number(k.slice(2, 12));
+      const m = rowMinute(k);
       this.rowMinutes.add(m);
       from = key('r', ts(m + MINUTE));
     }
@@ -334,8 +337,7 @@ export class MetricsStore {
       if (sources.size) missing.set(idx.deviceId, sources);
     }
     const take = (k: string, v: Uint8Array) => {
-      const parts = k.split('!');
-      const [deviceId, source, sec] = [parts[2]!, parts[3] as MetricSource, rowSec(k)];
+      const [deviceId, source, sec] = [rowDevice(k), rowSource(k), rowSec(k)];
       const sources = missing.get(deviceId);
       if (!sources?.delete(source)) return;
       if (sources.size === 0) missing.delete(deviceId);
@@ -489,17 +491,10 @@ export class MetricsStore {
   async forgetDevice(deviceId: string): Promise<void> {
     await this.load();
     await this.lock.run(async () => {
-      const ops: Op[] = [{ type: 'del', key: deviceId, to: 'series' }];
-      let freed = 0;
+      const rows: Array<[string, Uint8Array]> = [];
       for (const m of this.rowMinutes)
-        for await (const [k, v] of this.data.iterator(prefixRange('r', ts(m), deviceId))) {
-          ops.push({ type: 'del', key: k });
-          freed += k.length + v.byteLength;
-        }
-      const usage = { ...this.usageNow, rows: Math.max(0, this.usageNow.rows - freed) };
-      ops.push({ type: 'put', key: USAGE_KEY, value: usage, to: 'meta' });
-      await this.commit(ops);
-      this.usageNow = usage;
+        rows.push(...(await this.data.iterator(prefixRange('r', ts(m), deviceId)).all()));
+      await this.dropRows(rows, [{ type: 'del', key: deviceId, to: 'series' }]);
       this.indexes.delete(deviceId);
       this.latestValues.delete(deviceId);
       this.newestRowS.delete(deviceId);
@@ -562,7 +557,6 @@ export class MetricsStore {
   private async *rowsByDevice(
     minutes: readonly number[],
   ): AsyncGenerator<[string, Array<[string, Uint8Array]>]> {
-    const deviceOf = (k: string) => k.slice(13, k.indexOf('!', 13));
     const cursors = minutes.map((m) => ({
       it: this.data.iterator(prefixRange('r', ts(m))),
       head: undefined as [string, Uint8Array] | undefined,
@@ -572,13 +566,13 @@ export class MetricsStore {
       for (;;) {
         let device: string | undefined;
         for (const c of cursors) {
-          const d = c.head && deviceOf(c.head[0]);
+          const d = c.head && rowDevice(c.head[0]);
           if (d !== undefined && (device === undefined || d < device)) device = d;
         }
         if (device === undefined) return;
         const rows: Array<[string, Uint8Array]> = [];
         for (const c of cursors)
-          while (c.head && deviceOf(c.head[0]) === device) {
+          while (c.head && rowDevice(c.head[0]) === device) {
             rows.push(c.head);
             c.head = await c.it.next();
           }
@@ -589,13 +583,20 @@ export class MetricsStore {
     }
   }
 
-  /** Deletes rows (as they are now) and frees their bytes. Runs with the lock held. */
-  private async dropRows(rows: ReadonlyArray<[string, Uint8Array]>): Promise<void> {
+  /**
+   * Deletes rows (as they are now) and frees their bytes, in one batch with `also`. Runs with the
+   * lock held.
+   */
+  private async dropRows(
+    rows: ReadonlyArray<[string, Uint8Array]>,
+    also: Op[] = [],
+  ): Promise<void> {
     let freed = 0;
     const ops: Op[] = rows.map(([k, v]) => {
       freed += k.length + v.byteLength;
       return { type: 'del', key: k };
     });
+    ops.push(...also);
     if (ops.length === 0) return;
     const usage = { ...this.usageNow, rows: Math.max(0, this.usageNow.rows - freed) };
     ops.push({ type: 'put', key: USAGE_KEY, value: usage, to: 'meta' });
@@ -936,7 +937,7 @@ export class MetricsStore {
       const tail = `!${deviceId}!${col.source}!`;
       try {
         if (this.rowPairs() <= ROWS_PER_SEEK) {
-          for await (const [k, v] of it) if (k.startsWith(tail, 12)) take(k, v);
+          for await (const [k, v] of it) if (k.startsWith(tail, ROW_TAIL_AT)) take(k, v);
         } else
           for (const m of minutes) {
             const prefix = key('r', ts(m)) + tail;

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Level } from 'level';
 import { openStore, type Store } from '../../src/store/store.js';
-import { metricsDir } from '../../src/store/db.js';
+import { compactRange, metricsDir } from '../../src/store/db.js';
 import { MetricsService } from '../../src/monitor/metrics-service.js';
 import { createLogger } from '../../src/lib/logger.js';
 import type { MetricsEntry } from '../../src/store/metrics.js';
@@ -109,9 +109,6 @@ function deviceModel(seed: number, ports: number) {
   };
 }
 
-/** On Node, `level` is classic-level, which can compact a key range (its types do not say so). */
-type Compactable = { compactRange(start: string, end: string): Promise<void> };
-
 async function dirBytes(dir: string): Promise<number> {
   let n = 0;
   for (const f of await readdir(dir)) n += (await stat(path.join(dir, f))).size;
@@ -144,8 +141,7 @@ async function fresh(): Promise<{
 
 async function compactAndMeasure(store: Store, dir: string): Promise<number> {
   // The metrics' LevelDB, compacted so that deleted rows and overwritten keys are really gone.
-  const db = (store as unknown as { metricsDb: Compactable }).metricsDb;
-  await db.compactRange('\u0000', '\uffff');
+  await compactRange((store as unknown as { metricsDb: unknown }).metricsDb, '\u0000', '\uffff');
   return dirBytes(metricsDir(dir));
 }
 
@@ -204,7 +200,7 @@ async function main(): Promise<void> {
       await plain.batch(ops);
       plainMs += performance.now() - t0;
     }
-    await (plain as unknown as Compactable).compactRange('\u0000', '\uffff');
+    await compactRange(plain, '\u0000', '\uffff');
     await plain.close();
     const plainDisk = await dirBytes(bdir);
     await rm(bdir, { recursive: true, force: true });
