@@ -33,7 +33,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 echo "==> Installing runtime packages"
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends nmap snmp rsync iproute2 openssh-client openssl \
+apt-get install -y -qq --no-install-recommends nmap snmp rsync iproute2 openssh-client openssl tzdata \
   polkitd
 
 # The unit runs /usr/bin/node, which must be Node.js 20 or later. Debian 12 and Raspberry Pi OS 12

@@ -51,6 +51,7 @@ import type { DiskMounter } from './disk-mounter.js';
 import { snapshotSubdir, sourceSubdir, type RunSource } from './source-dirs.js';
 import { describeDestination, planRestore } from './restore-plan.js';
 import { copyRestore, type RestoreCopy } from './restore-run.js';
+import { compareText } from '../lib/collate.js';
 
 export { snapshotSubdir, sourceSubdir } from './source-dirs.js';
 
@@ -288,7 +289,7 @@ export class BackupService {
   async listJobs(): Promise<BackupJob[]> {
     return (await this.deps.store.backups.listJobs())
       .map(publicJob)
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort((a, b) => compareText(a.name, b.name));
   }
 
   async getJob(id: string): Promise<BackupJob> {
@@ -1263,7 +1264,7 @@ export class BackupService {
   async overview(): Promise<JobStatus[]> {
     return (await this.statusOf(await this.deps.store.backups.listJobs()))
       .map((o) => ({ ...o, job: publicJob(o.job) }))
-      .sort((a, b) => a.job.name.localeCompare(b.job.name));
+      .sort((a, b) => compareText(a.job.name, b.job.name));
   }
 
   /** Last run, last good run and progress of stored job records (kept as stored). */

@@ -24,6 +24,7 @@ import {
   type RelPathInput,
 } from './safe-path.js';
 import { listSnapshots, type SnapshotInfo } from './snapshots.js';
+import { compareNatural } from '../lib/collate.js';
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'other';
 
@@ -60,8 +61,6 @@ export interface DirPage {
 export const DEFAULT_PAGE = 200;
 export const MAX_PAGE = 1000;
 export const MAX_PATTERN_CHARS = 200;
-
-const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
 
 function err(code: string, message: string, status = 400): AppError {
   return new AppError(code, message, { status, kind: 'input' });
@@ -118,7 +117,7 @@ interface SortKey {
 }
 
 function compareKeys(a: SortKey, b: SortKey): number {
-  return a.rank - b.rank || collator.compare(a.text, b.text) || Buffer.compare(a.bytes, b.bytes);
+  return a.rank - b.rank || compareNatural(a.text, b.text) || Buffer.compare(a.bytes, b.bytes);
 }
 
 function encodeCursor(k: SortKey): string {

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { AppError, badRequest, conflict } from '../core/errors.js';
 import { runProgram } from '../lib/spawn.js';
 import { isFsUuid, isInside, targetPathProblem } from './target-schema.js';
+import { groupDigits } from '../lib/collate.js';
 
 /**
  * Where backups go: the block devices an admin can pick (lsblk), what is mounted where
@@ -518,7 +519,7 @@ function checkPath(p: string): void {
   if (problem) throw badRequest('TARGET_PATH_INVALID', `${p}: ${problem}`);
 }
 
-const mib = (n: number) => `${Math.floor(n / MiB).toLocaleString('en-US')} MiB`;
+const mib = (n: number) => `${groupDigits(Math.floor(n / MiB))} MiB`;
 
 /**
  * For a disk target: the mount at the mount point, verified to be the filesystem with the UUID,
@@ -663,8 +664,8 @@ export async function probeTarget(
   if (fsStat.files > 0 && fsStat.ffree < opts.minFreeInodes) {
     return fail(
       'TARGET_LOW_INODES',
-      `Only ${fsStat.ffree.toLocaleString('en-US')} inodes (files) are left on ${dir}; backups ` +
-        `need at least ${opts.minFreeInodes.toLocaleString('en-US')}.`,
+      `Only ${groupDigits(fsStat.ffree)} inodes (files) are left on ${dir}; backups ` +
+        `need at least ${groupDigits(opts.minFreeInodes)}.`,
     );
   }
 

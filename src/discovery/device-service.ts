@@ -7,6 +7,7 @@ import type { RequestContext } from '../auth/context.js';
 import { notFound } from '../core/errors.js';
 import { Mutex } from '../lib/mutex.js';
 import { DEVICE_TYPES } from './types.js';
+import { compareNatural } from '../lib/collate.js';
 
 export const devicePatchSchema = z
   .object({
@@ -122,10 +123,7 @@ export class DeviceService {
     );
     const key = (d: DeviceRecord): string =>
       q.sort === 'ip' ? ipKey(d.ip) : String(d[q.sort] ?? '').toLowerCase();
-    hits.sort(
-      (a, b) =>
-        key(a).localeCompare(key(b), 'en', { numeric: true }) * (q.order === 'asc' ? 1 : -1),
-    );
+    hits.sort((a, b) => compareNatural(key(a), key(b)) * (q.order === 'asc' ? 1 : -1));
     return { items: hits.slice(q.offset, q.offset + q.limit), total: hits.length, facets };
   }
 

@@ -28,6 +28,7 @@ import {
 import type { DiscoverySettingsService } from './settings-service.js';
 import type { Observation } from './types.js';
 import type { IdentityKey } from '../store/devices.js';
+import { compareNatural } from '../lib/collate.js';
 
 type DiscoveryConfig = Config['discovery'];
 
@@ -384,7 +385,7 @@ export class ScanService {
       },
       signal,
     );
-    return out.sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true }));
+    return out.sort((a, b) => compareNatural(a.ip, b.ip));
   }
 
   /**

@@ -6,6 +6,7 @@ import type { RequestContext } from '../auth/context.js';
 import { validationFailed } from '../core/errors.js';
 import { Scheduler } from '../jobs/scheduler.js';
 import { parseCidr, MAX_PREFIX_SIZE, type Cidr } from './targets.js';
+import { groupDigits } from '../lib/collate.js';
 
 export const discoverySettingsSchema = z
   .object({
@@ -65,7 +66,7 @@ export function validateDiscovery(input: DiscoverySettingsInput): DiscoverySetti
           `"${c.text}": IPv6 networks are not scanned yet; enter the site's IPv4 networks.`;
       } else if (capped && c.size > MAX_PREFIX_SIZE) {
         fields[`${field}.${i}`] =
-          `"${c.text}" is larger than a /16 (${c.size.toLocaleString('en')} addresses). Split it into /16 or smaller networks.`;
+          `"${c.text}" is larger than a /16 (${groupDigits(c.size)} addresses). Split it into /16 or smaller networks.`;
       } else if (capped && c.version === 4 && FORBIDDEN.some((f) => isInside(c, f))) {
         fields[`${field}.${i}`] =
           `"${c.text}" is not a network of hosts (multicast or "this network").`;

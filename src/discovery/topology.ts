@@ -5,6 +5,7 @@
  */
 import type { DeviceDetails, DeviceRecord } from '../store/types.js';
 import type { InterfaceInfo, Neighbour } from './types.js';
+import { compareText } from '../lib/collate.js';
 
 export interface DeviceIndex {
   byMac: Map<string, DeviceRecord>;
@@ -131,7 +132,7 @@ export function accessPlacement(
   nameOf: (id: string) => string,
 ): FdbPlacement | undefined {
   return [...list].sort(
-    (x, y) => x.macsOnPort - y.macsOnPort || nameOf(x.sw).localeCompare(nameOf(y.sw)),
+    (x, y) => x.macsOnPort - y.macsOnPort || compareText(nameOf(x.sw), nameOf(y.sw)),
   )[0];
 }
 
@@ -175,7 +176,7 @@ export function analyseTopology(
   /** deviceId → ports (ifIndex or bridge port label) that lead to other infrastructure. */
   const uplinks = new Map<string, Set<string>>();
 
-  const sorted = [...devices].sort((x, y) => x.id.localeCompare(y.id));
+  const sorted = [...devices].sort((x, y) => compareText(x.id, y.id));
   for (const d of sorted) {
     const det = detailsOf.get(d.id);
     const ifs = interfacesOf.get(d.id) ?? [];
@@ -264,7 +265,7 @@ export function analyseTopology(
       candidates.set(target.id, list);
     }
   }
-  for (const [target, list] of [...candidates].sort((x, y) => x[0].localeCompare(y[0]))) {
+  for (const [target, list] of [...candidates].sort((x, y) => compareText(x[0], y[0]))) {
     if (lldpLinked.has(target)) continue;
     const best = accessPlacement(list, (id) => byId.get(id)?.name ?? '')!;
     const k = pairKey(best.sw, target);

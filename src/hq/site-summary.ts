@@ -10,6 +10,7 @@ import type { SiteService } from '../settings/site-service.js';
 import type { ChangeFeedService } from './change-feed.js';
 import type { SiteSummary } from './site-summary-schema.js';
 import { sampleBoxHealth, type BoxHealth } from './box-health.js';
+import { compareText } from '../lib/collate.js';
 
 export interface SiteSummaryDeps {
   store: Store;
@@ -179,5 +180,5 @@ export class SiteSummaryService {
 }
 
 function sortedKeys(o: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => compareText(a, b)));
 }

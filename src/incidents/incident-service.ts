@@ -41,6 +41,7 @@ import type {
   Severity,
   TimelineEntry,
 } from './types.js';
+import { compareText } from '../lib/collate.js';
 
 /** What the incident service needs from notifications (the notification service). */
 export interface IncidentNotifier {
@@ -744,7 +745,7 @@ export class IncidentService {
           ...(mttr !== undefined ? { mttrMs: mttr } : {}),
         };
       })
-      .sort((a, b) => a.group.localeCompare(b.group));
+      .sort((a, b) => compareText(a.group, b.group));
   }
 
   /**
@@ -868,7 +869,7 @@ function byUrgency(a: IncidentRecord, b: IncidentRecord): number {
   if (s) return s;
   // Unacknowledged before acknowledged, then newest first.
   if (a.state !== b.state) return a.state === 'open' ? -1 : 1;
-  return b.lastSeen.localeCompare(a.lastSeen);
+  return compareText(b.lastSeen, a.lastSeen);
 }
 
 function groupOf(inc: IncidentRecord, by: 'device' | 'rule' | 'day' | 'week' | 'month'): string {

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { isTimeOfDay } from '../monitor/inspection-schedule.js';
+import { canonicalZoneName } from '../lib/zoneinfo.js';
 import { parseDateTime } from './maintenance-schedule.js';
 
 export const MAX_ONCE_DAYS = 30;
@@ -16,15 +17,9 @@ export const MAX_RECURRING_MINUTES = 7 * 24 * 60;
 
 const DAY_MS = 86_400_000;
 
-/** The zone's canonical IANA name (`europe/berlin` → `Europe/Berlin`), or undefined if unknown. */
+/** The zone's IANA name as the tz database spells it (`europe/berlin` → `Europe/Berlin`). */
 export function canonicalTimeZone(tz: string): string | undefined {
-  // Intl also takes offsets such as '+02:00' on newer Node versions; those are not IANA zones.
-  if (!/^[A-Za-z]/.test(tz)) return undefined;
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
-  } catch {
-    return undefined;
-  }
+  return canonicalZoneName(tz);
 }
 
 const TIME_ZONE_MESSAGE = 'Use an IANA time zone such as Europe/Berlin or America/New_York.';

@@ -15,6 +15,7 @@ import { zodToAppError } from '../core/zod-errors.js';
 import { Mutex } from '../lib/mutex.js';
 import { maintenanceWindowSchema } from './maintenance-schema.js';
 import { activeOccurrence, describeSchedule, nextOccurrence } from './maintenance-schedule.js';
+import { compareText } from '../lib/collate.js';
 
 export const backupJobIds = z.array(z.string().min(1).max(64)).max(50).default([]);
 
@@ -63,7 +64,7 @@ export class MaintenanceService {
   async list(): Promise<MaintenanceView[]> {
     return (await this.deps.store.maintenance.list())
       .map((w) => this.view(w))
-      .sort((a, b) => Number(!!b.active) - Number(!!a.active) || a.name.localeCompare(b.name));
+      .sort((a, b) => Number(!!b.active) - Number(!!a.active) || compareText(a.name, b.name));
   }
 
   async get(id: string): Promise<MaintenanceView> {

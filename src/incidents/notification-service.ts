@@ -71,6 +71,7 @@ export {
   type ChannelInput,
   type PublicChannel,
 } from './notification-schema.js';
+import { compareText } from '../lib/collate.js';
 
 export const MAX_CHANNELS = 20;
 /** Sends at once over all channels; each channel sends one at a time, in due order. */
@@ -979,7 +980,7 @@ export class NotificationService {
           items.sort(
             (a, b) =>
               severityRank(b.severity) - severityRank(a.severity) ||
-              a.firstSeen.localeCompare(b.firstSeen),
+              compareText(a.firstSeen, b.firstSeen),
           );
           if (items.length) {
             const message = renderNotification({

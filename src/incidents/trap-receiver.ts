@@ -14,6 +14,7 @@ import {
   type TrapRecord,
   type TrapVersion,
 } from './trap-decode.js';
+import { compareText } from '../lib/collate.js';
 
 const load = createRequire(import.meta.url);
 
@@ -333,7 +334,7 @@ export class TrapReceiver {
   stats(topSources = 10): TrapReceiverStats {
     const bySource = [...this.sources.values()]
       .map((s) => ({ ...s.stats }))
-      .sort((a, b) => b.received - a.received || a.address.localeCompare(b.address))
+      .sort((a, b) => b.received - a.received || compareText(a.address, b.address))
       .slice(0, topSources);
     return { ...this.totals, queued: this.queue.length - this.queueHead, bySource };
   }

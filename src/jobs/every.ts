@@ -1,5 +1,5 @@
 /**
- * A cron expression (node-schedule, with a seconds field) that fires every `s` seconds. Cron can
+ * A cron expression (with a seconds field, see cron.ts) that fires every `s` seconds. Cron can
  * only repeat at divisors of a minute or an hour, so an interval that is not one runs at the
  * nearest shorter divisor: a check never runs less often than configured.
  */

@@ -1,4 +1,3 @@
-import schedule from 'node-schedule';
 import type { Store } from '../store/store.js';
 import type { JobRunRecord } from '../store/types.js';
 import type { Clock } from '../core/time.js';
@@ -10,6 +9,8 @@ import type { BatchOp } from '../store/db.js';
 import type { RequestContext } from '../auth/context.js';
 import { actorLabel } from '../core/roles.js';
 import { deadline } from '../lib/deadline.js';
+import { localZone, timeZone } from '../lib/zoneinfo.js';
+import { isValidCron, nextCronRun, parseCron, type Cron } from './cron.js';
 
 interface Running {
   run: JobRunRecord;
@@ -18,13 +19,62 @@ interface Running {
 }
 
 /**
- * The only user of node-schedule. Runs the job table: a job never overlaps itself, every run is
+ * Fires at each run of a cron expression in the box's zone. It never waits longer than a minute
+ * before reading the clock again, so a clock set while it waits (NTP after a boot without a
+ * real-time clock) moves the next run with it; a run the clock jumped over fires once.
+ */
+class CronTimer {
+  /** Every timer not cancelled, so that a failed start can be shown to have stopped them all. */
+  static readonly live = new Set<CronTimer>();
+  next: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private static readonly MAX_WAIT_MS = 60_000;
+
+  constructor(
+    private readonly cron: Cron,
+    private readonly fire: () => void,
+  ) {
+    CronTimer.live.add(this);
+    this.plan(Date.now() - 1);
+  }
+
+  private plan(after: number): void {
+    this.next = nextCronRun(this.cron, localZone(), after);
+    if (this.next === undefined) return;
+    const wait = Math.min(Math.max(this.next - Date.now(), 0), CronTimer.MAX_WAIT_MS);
+    this.timer = setTimeout(() => this.wake(), wait);
+    this.timer.unref();
+  }
+
+  private wake(): void {
+    if (!CronTimer.live.has(this)) return;
+    const now = Date.now();
+    if (this.next !== undefined && this.next <= now) {
+      this.plan(Math.max(now, this.next));
+      this.fire();
+    } else this.plan(now - 1);
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.next = undefined;
+    CronTimer.live.delete(this);
+  }
+}
+
+/** How many job schedules are armed in this process (none once every scheduler stopped). */
+export function armedSchedules(): number {
+  return CronTimer.live.size;
+}
+
+/**
+ * Runs the job table: a job never overlaps itself, every run is
  * recorded, a failing job is contained, and shutdown waits for running jobs up to a deadline and
  * then aborts them through their signal.
  */
 export class Scheduler<D> {
   private readonly running = new Map<string, Running>();
-  private readonly scheduled = new Map<string, schedule.Job>();
+  private readonly scheduled = new Map<string, CronTimer>();
   private readonly jobs: Map<string, JobDefinition<D>>;
   private stopping = false;
   private started = false;
@@ -79,7 +129,16 @@ export class Scheduler<D> {
     const cron = this.schedules.get(job.name) ?? job.schedule;
     if (!cron) return;
     const { logger } = this.opts;
-    const handle = schedule.scheduleJob(job.name, cron, () => {
+    let parsed: Cron;
+    try {
+      parsed = parseCron(cron);
+    } catch (err) {
+      throw new AppError(
+        'JOB_SCHEDULE_INVALID',
+        `Job ${job.name} has an invalid schedule: ${(err as Error).message}`,
+      );
+    }
+    const handle = new CronTimer(parsed, () => {
       void this.launch(job, 'schedule').catch((err: unknown) => {
         if (!(err instanceof AppError && err.code === 'JOB_RUNNING')) {
           logger.error(
@@ -94,44 +153,31 @@ export class Scheduler<D> {
         }
       });
     });
-    if (!handle)
-      throw new AppError(
-        'JOB_SCHEDULE_INVALID',
-        `Job ${job.name} has an invalid schedule: ${cron}`,
-      );
     this.scheduled.set(job.name, handle);
   }
 
   /**
    * The next time a cron expression fires after now (for schedules kept outside the table), or
    * after `after` when that is later. With `tz` (an IANA zone) the expression is read in that zone's
-   * wall-clock time, else in the process's. Across daylight-saving changes (cron-parser's rules): a
-   * time the clock skips fires an hour later, at the same minute past the next hour (02:30 on the
-   * spring-forward day in Europe/Berlin fires at 03:30); a time the clock shows twice fires once,
-   * at the first; an hourly expression still fires every real hour.
+   * wall-clock time, else in the box's. Across daylight-saving changes (see cron.ts): a time the
+   * clock skips fires as much later as the clock jumped (02:30 on the spring-forward day in
+   * Europe/Berlin fires at 03:30); a time the clock shows twice fires once, at the first; an
+   * hourly expression still fires every real hour. Undefined for an invalid expression or zone.
    */
   static nextRun(cron: string, opts: { tz?: string; after?: Date } = {}): Date | undefined {
-    const spec =
-      opts.tz !== undefined || opts.after !== undefined
-        ? {
-            rule: cron,
-            ...(opts.tz !== undefined ? { tz: opts.tz } : {}),
-            ...(opts.after !== undefined ? { start: opts.after } : {}),
-          }
-        : cron;
-    const probe = schedule.scheduleJob(spec, () => undefined);
-    if (!probe) return undefined;
-    const next = probe.nextInvocation() as Date | null;
-    probe.cancel();
-    return next ? new Date(next.getTime()) : undefined;
+    try {
+      const zone = opts.tz === undefined ? localZone() : timeZone(opts.tz);
+      const from = Math.max(Date.now(), opts.after?.getTime() ?? -Infinity);
+      const next = nextCronRun(parseCron(cron), zone, from);
+      return next === undefined ? undefined : new Date(next);
+    } catch {
+      return undefined;
+    }
   }
 
-  /** True when node-schedule accepts the cron expression. */
+  /** True when the cron expression is valid (see cron.ts). */
   static validSchedule(cron: string): boolean {
-    const probe = schedule.scheduleJob(cron, () => undefined);
-    if (!probe) return false;
-    probe.cancel();
-    return true;
+    return isValidCron(cron);
   }
 
   /**
@@ -141,11 +187,17 @@ export class Scheduler<D> {
   setSchedule(name: string, cron: string): void {
     const job = this.jobs.get(name);
     if (!job) throw notFound(`The job "${name}"`);
-    if (cron && !Scheduler.validSchedule(cron))
-      throw new AppError('JOB_SCHEDULE_INVALID', `Not a valid schedule: ${cron}`, {
-        status: 422,
-        kind: 'input',
-      });
+    if (cron) {
+      try {
+        parseCron(cron);
+      } catch (err) {
+        throw new AppError(
+          'JOB_SCHEDULE_INVALID',
+          `Not a valid schedule: ${(err as Error).message}`,
+          { status: 422, kind: 'input' },
+        );
+      }
+    }
     this.schedules.set(name, cron);
     if (this.started && !this.stopping) this.plan(job);
   }
@@ -285,14 +337,14 @@ export class Scheduler<D> {
     for (const job of this.jobs.values()) {
       const running = this.running.get(job.name);
       const last = running ? running.run : (await this.opts.store.jobRuns.recent(job.name, 1))[0];
-      const next = this.scheduled.get(job.name)?.nextInvocation();
+      const next = this.scheduled.get(job.name)?.next;
       out.push({
         name: job.name,
         title: job.title,
         description: job.description,
         schedule: this.schedules.get(job.name) ?? job.schedule,
         running: Boolean(running),
-        ...(next ? { nextRunAt: next.toISOString() } : {}),
+        ...(next !== undefined ? { nextRunAt: new Date(next).toISOString() } : {}),
         ...(last ? { lastRun: last } : {}),
       });
     }

@@ -5,7 +5,7 @@ export interface JobDefinition<D> {
   name: string;
   title: string;
   description: string;
-  /** Cron expression (node-schedule syntax, local time of the box; seconds field optional). */
+  /** Cron expression (see cron.ts; local time of the box; seconds field optional). */
   schedule: string;
   /** The run is aborted after this long. */
   timeoutMs: number;

@@ -15,6 +15,7 @@ import {
   type Alert,
   type DeviceAlertState,
 } from './rule-engine.js';
+import { compareText } from '../lib/collate.js';
 
 /** A raised alert as the dashboard and the API list it. */
 export interface ActiveAlert extends Alert {
@@ -33,8 +34,8 @@ export function byWorst(a: ActiveAlert, b: ActiveAlert): number {
   return (
     severityRank(b.severity) - severityRank(a.severity) ||
     a.raisedAt - b.raisedAt ||
-    a.deviceName.localeCompare(b.deviceName) ||
-    a.key.localeCompare(b.key)
+    compareText(a.deviceName, b.deviceName) ||
+    compareText(a.key, b.key)
   );
 }
 

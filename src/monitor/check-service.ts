@@ -19,6 +19,7 @@ import {
   type ServiceCheck,
 } from './checks/check-schema.js';
 import { checkSamples, runCheck } from './checks/run-check.js';
+import { compareNatural, compareText } from '../lib/collate.js';
 
 /** A check with its latest result, as the API and the UI show it. */
 export type CheckView = ServiceCheck & { lastResult?: CheckResultRecord };
@@ -37,7 +38,7 @@ const identity = (c: CheckDef | ServiceCheck) => {
   delete rest.id;
   delete rest.createdAt;
   delete rest.updatedAt;
-  return JSON.stringify(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b)));
+  return JSON.stringify(Object.entries(rest).sort(([a], [b]) => compareText(a, b)));
 };
 
 /**
@@ -84,9 +85,7 @@ export class CheckService {
         const r = results.get(c.id);
         return r ? { ...c, lastResult: r } : c;
       })
-      .sort(
-        (a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }) || a.id.localeCompare(b.id),
-      );
+      .sort((a, b) => compareNatural(a.name, b.name) || compareText(a.id, b.id));
   }
 
   async list(): Promise<CheckView[]> {

@@ -9,6 +9,7 @@ import type { InspectionService } from './inspection-service.js';
 // The view's props are the contract of what the dashboard shows; this module is its data side.
 import type { MonitoringDashboardProps } from '../../views/pages/dashboard-monitoring.js';
 import type { ChartSeries, Point } from '../../views/charts/series.js';
+import { compareText } from '../lib/collate.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -175,7 +176,7 @@ export class DashboardService {
     ranked.sort(
       (a, b) =>
         b.inBps + b.outBps - (a.inBps + a.outBps) ||
-        a.device.name.localeCompare(b.device.name) ||
+        compareText(a.device.name, b.device.name) ||
         Number(a.ifIndex) - Number(b.ifIndex),
     );
     return Promise.all(
@@ -231,7 +232,7 @@ export class DashboardService {
         });
       }
     }
-    out.sort((a, b) => b.usedPct - a.usedPct || a.deviceName.localeCompare(b.deviceName));
+    out.sort((a, b) => b.usedPct - a.usedPct || compareText(a.deviceName, b.deviceName));
     return out.slice(0, MAX_VOLUMES);
   }
 

@@ -18,6 +18,7 @@ import type {
 } from '../../views/pages/devices/metrics-section.js';
 import type { ChartSeries, Point, Threshold } from '../../views/charts/series.js';
 import type { RangeState } from '../../views/charts/range-picker.js';
+import { compareText } from '../lib/collate.js';
 
 /** The period to draw: the range as chosen, and the times it stands for at `now`. */
 export interface ChartPeriod {
@@ -59,7 +60,7 @@ const INK = /\b(black|cyan|magenta|yellow)\b/i;
 function numericOrder(a: string, b: string): number {
   const x = Number(a);
   const y = Number(b);
-  return Number.isFinite(x) && Number.isFinite(y) ? x - y : a.localeCompare(b);
+  return Number.isFinite(x) && Number.isFinite(y) ? x - y : compareText(a, b);
 }
 
 function instancesOf(by: ByMetric, metric: MetricName): SeriesInfo[] {

@@ -1,3 +1,5 @@
+import { timeZone } from '../lib/zoneinfo.js';
+
 /**
  * When recurring inspection tasks fall due. Pure: dates in, dates out, no store and no clock.
  *
@@ -149,44 +151,14 @@ export function indexOf(
 
 // ---- time zones ------------------------------------------------------------------------------
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function partsFormatter(tz: string): Intl.DateTimeFormat {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(tz, f);
-  }
-  return f;
-}
-
 function localParts(ms: number, tz: string): Ymd & { hh: number; mm: number; ss: number } {
-  const out: Record<string, number> = {};
-  for (const p of partsFormatter(tz).formatToParts(new Date(ms))) {
-    if (p.type !== 'literal') out[p.type] = Number(p.value);
-  }
-  return {
-    y: out.year!,
-    m: out.month!,
-    d: out.day!,
-    hh: out.hour! % 24,
-    mm: out.minute!,
-    ss: out.second!,
-  };
+  const f = timeZone(tz).fieldsOf(ms);
+  return { y: f.year, m: f.month, d: f.day, hh: f.hour, mm: f.minute, ss: f.second };
 }
 
 /** How far the zone's wall clock is ahead of UTC at this instant. */
 export function offsetMs(ms: number, tz: string): number {
-  const p = localParts(ms, tz);
-  return Date.UTC(p.y, p.m - 1, p.d, p.hh, p.mm, p.ss) - Math.floor(ms / 1000) * 1000;
+  return timeZone(tz).offsetAt(ms);
 }
 
 /** The local calendar date of an instant in the zone. */
@@ -202,18 +174,7 @@ export function zonedInstant(date: LocalDate, time: string, tz: string): number 
   const p = mustParse(date);
   const t = TIME_RE.exec(time);
   if (!t) throw new RangeError(`not a time of day: ${time}`);
-  const wall = Date.UTC(p.y, p.m - 1, p.d, Number(t[1]), Number(t[2]));
-  // The offset a few hours before and after the wall time: equal except around a transition.
-  const before = offsetMs(wall - 12 * HOUR_MS, tz);
-  const after = offsetMs(wall + 12 * HOUR_MS, tz);
-  const first = wall - before;
-  if (before === after) return first;
-  // Around a transition: prefer the earlier reading if it really shows this wall time there.
-  if (offsetMs(first, tz) === before) return first;
-  const second = wall - after;
-  if (offsetMs(second, tz) === after) return second;
-  // In the skipped hour neither reading exists; the earlier offset puts it after the jump.
-  return first;
+  return timeZone(tz).instantOf(Date.UTC(p.y, p.m - 1, p.d, Number(t[1]), Number(t[2])));
 }
 
 export function dueAt(s: Pick<Schedule, 'dueTime'>, date: LocalDate, tz: string): number {

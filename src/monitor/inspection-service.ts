@@ -30,6 +30,7 @@ import {
   type Schedule,
   type TaskState,
 } from './inspection-schedule.js';
+import { compareText } from '../lib/collate.js';
 
 /** Enough for any branch office; keeps every list and the overdue check one cheap scan. */
 export const MAX_PLANS = 500;
@@ -270,8 +271,8 @@ export class InspectionService {
       .sort(
         (a, b) =>
           STATE_ORDER[a.state] - STATE_ORDER[b.state] ||
-          a.dueAt.localeCompare(b.dueAt) ||
-          a.title.localeCompare(b.title),
+          compareText(a.dueAt, b.dueAt) ||
+          compareText(a.title, b.title),
       );
     return { items: hits.slice(q.offset, q.offset + q.limit), total: hits.length, counts };
   }

@@ -19,6 +19,7 @@ import {
   type RuleOverride,
   type RulePatch,
 } from './rules.js';
+import { compareText } from '../lib/collate.js';
 
 /** A rule as the API and the rules page show it. */
 export interface RuleView extends Rule {
@@ -39,8 +40,7 @@ export interface RuleSnapshot {
 const DEFAULTS = new Map(DEFAULT_RULES.map((r) => [r.id, r]));
 
 function sameRule(a: Rule, b: Rule): boolean {
-  const norm = (r: Rule) =>
-    JSON.stringify(Object.entries(r).sort(([x], [y]) => x.localeCompare(y)));
+  const norm = (r: Rule) => JSON.stringify(Object.entries(r).sort(([x], [y]) => compareText(x, y)));
   return norm(a) === norm(b);
 }
 
@@ -90,7 +90,7 @@ export class RuleService {
       edited: d ? !sameRule(d, rule) : true,
       overrides: overrides
         .filter((o) => o.ruleId === rule.id)
-        .sort((a, b) => a.scope.localeCompare(b.scope) || a.key.localeCompare(b.key)),
+        .sort((a, b) => compareText(a.scope, b.scope) || compareText(a.key, b.key)),
     };
   }
 

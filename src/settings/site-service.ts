@@ -1,23 +1,22 @@
 import { z } from 'zod';
+import { canonicalZoneName, localZoneName } from '../lib/zoneinfo.js';
 import type { Store } from '../store/store.js';
 import type { SiteSettings } from '../store/types.js';
 import type { Clock } from '../core/time.js';
 import type { RequestContext } from '../auth/context.js';
 
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export const siteSettingsSchema = z
   .object({
     name: z.string().trim().min(1, 'Give the site a name.').max(80, 'Use at most 80 characters.'),
     location: z.string().trim().max(200, 'Use at most 200 characters.'),
-    timezone: z.string().trim().refine(isTimeZone, 'Use an IANA time zone such as Europe/Berlin.'),
+    timezone: z
+      .string()
+      .trim()
+      .refine(
+        (tz) => canonicalZoneName(tz) !== undefined,
+        'Use an IANA time zone such as Europe/Berlin.',
+      )
+      .overwrite((tz) => canonicalZoneName(tz) ?? tz),
     contact: z.string().trim().max(200, 'Use at most 200 characters.'),
   })
   .strict();
@@ -26,7 +25,7 @@ export function defaultSite(): SiteSettings {
   return {
     name: 'Branch office',
     location: '',
-    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+    timezone: localZoneName(),
     contact: '',
   };
 }

@@ -1,6 +1,7 @@
 import type { Db, BatchOp, Sub } from './db.js';
 import { sub, readAll } from './db.js';
 import type { CredentialRecord } from './types.js';
+import { compareText } from '../lib/collate.js';
 
 export class CredentialsStore {
   readonly sub: Sub<CredentialRecord>;
@@ -14,7 +15,7 @@ export class CredentialsStore {
   async list(): Promise<CredentialRecord[]> {
     return (await readAll(this.sub))
       .map(([, c]) => c)
-      .sort((a, b) => a.order - b.order || a.createdAt.localeCompare(b.createdAt));
+      .sort((a, b) => a.order - b.order || compareText(a.createdAt, b.createdAt));
   }
   putOp(c: CredentialRecord): BatchOp {
     return { type: 'put', sublevel: this.sub, key: c.id, value: c };

@@ -1,5 +1,6 @@
 import type { Db, BatchOp, Sub } from './db.js';
 import { sub, readAll } from './db.js';
+import { compareText } from '../lib/collate.js';
 
 /**
  * A person's choice of a device's parent for root-cause suppression: another device's id, or
@@ -35,7 +36,7 @@ export class DeviceParentsStore {
    */
   async map(): Promise<Map<string, string | null>> {
     const rows = (await this.list()).sort(
-      (a, b) => a.setAt.localeCompare(b.setAt) || a.deviceId.localeCompare(b.deviceId),
+      (a, b) => compareText(a.setAt, b.setAt) || compareText(a.deviceId, b.deviceId),
     );
     return new Map(rows.map((r) => [r.deviceId, r.parentId]));
   }

@@ -5,6 +5,7 @@ import type { EventRecord } from './types.js';
 import type { NotifyKind } from '../incidents/types.js';
 import type { ChannelKind } from '../incidents/channels/channel-schema.js';
 import type { NotificationMessage } from '../incidents/notify-message.js';
+import { compareText } from '../lib/collate.js';
 
 type Severity = EventRecord['severity'];
 
@@ -160,7 +161,7 @@ export class NotificationsStore {
   async listChannels(): Promise<ChannelRecord[]> {
     return (await readAll(this.channels))
       .map(([, c]) => c)
-      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+      .sort((a, b) => compareText(a.name, b.name) || compareText(a.id, b.id));
   }
 
   putChannelOp(c: ChannelRecord): BatchOp {
@@ -256,7 +257,7 @@ export class NotificationsStore {
     const range = channelId ? prefixRange(incidentId, channelId) : prefixRange(incidentId);
     const ids: string[] = [];
     for await (const id of this.byIncident.values(range)) ids.push(id);
-    return (await this.byIds(ids)).sort((a, b) => a.id.localeCompare(b.id));
+    return (await this.byIds(ids)).sort((a, b) => compareText(a.id, b.id));
   }
 
   /** Deliveries created at or after `fromMs`, oldest first, at most `limit`. */

@@ -1,6 +1,7 @@
 import type { Db, BatchOp, Sub } from './db.js';
 import { sub, readAll } from './db.js';
 import type { TokenRecord } from './types.js';
+import { compareText } from '../lib/collate.js';
 
 export class TokensStore {
   readonly sub: Sub<TokenRecord>;
@@ -13,7 +14,7 @@ export class TokensStore {
   async list(): Promise<TokenRecord[]> {
     return (await readAll(this.sub))
       .map(([, t]) => t)
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      .sort((a, b) => compareText(b.createdAt, a.createdAt));
   }
   putOp(t: TokenRecord): BatchOp {
     return { type: 'put', sublevel: this.sub, key: t.id, value: t };

@@ -1,6 +1,7 @@
 import type { Db, BatchOp, Sub } from './db.js';
 import { sub, readAll } from './db.js';
 import type { UserRecord } from './types.js';
+import { compareText } from '../lib/collate.js';
 
 export class UsersStore {
   readonly byId: Sub<UserRecord>;
@@ -22,7 +23,7 @@ export class UsersStore {
 
   async list(): Promise<UserRecord[]> {
     const rows = await readAll(this.byId);
-    return rows.map(([, u]) => u).sort((a, b) => a.username.localeCompare(b.username));
+    return rows.map(([, u]) => u).sort((a, b) => compareText(a.username, b.username));
   }
 
   async count(): Promise<number> {

@@ -220,11 +220,15 @@ describe.skipIf(skip !== undefined)(
       });
       await lab.setLink('cam-lobby', false);
       try {
-        const down = await until('cam-lobby to go down', async () => {
+        // A cycle commits the device's state first and evaluates the rules after: a status read
+        // in between shows it down without the alert yet, so wait for both.
+        const down = await until('cam-lobby to go down with a critical alert', async () => {
           const s = (await api.call('GET', `/api/v1/devices/${id}/status`)).json;
-          return s.status.reach === 'down' ? s : undefined;
+          return s.status.reach === 'down' && s.alerts.some((a: any) => a.severity === 'critical')
+            ? s
+            : undefined;
         });
-        expect(down.alerts.some((a: any) => a.severity === 'critical')).toBe(true);
+        expect(down.alerts.find((a: any) => a.severity === 'critical').ruleId).toBe('device-down');
       } finally {
         await lab.setLink('cam-lobby', true);
       }

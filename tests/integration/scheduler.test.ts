@@ -1,6 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { openStore, type Store } from '../../src/store/store.js';
-import { Scheduler } from '../../src/jobs/scheduler.js';
+import { armedSchedules, Scheduler } from '../../src/jobs/scheduler.js';
 import type { JobDefinition } from '../../src/jobs/types.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { systemClock } from '../../src/core/time.js';
@@ -61,6 +61,34 @@ describe('Scheduler', () => {
     const [status] = await s.status();
     expect(status).toMatchObject({ name: 'ok', running: false, lastRun: { id: run.id } });
     expect(Date.parse(status!.nextRunAt!)).toBeGreaterThan(Date.now());
+  });
+
+  it('fires jobs on their schedule, recomputes the next run after each, and disarms on stop', async () => {
+    const before = armedSchedules();
+    const { s, store } = await setup([
+      { ...job('tick', async (d) => `tick ${++d.calls}`), schedule: '* * * * * *' },
+      job('idle', async () => undefined),
+    ]);
+    await s.start();
+    expect(armedSchedules()).toBe(before + 2);
+    const deadline = Date.now() + 10_000;
+    while ((await store.jobRuns.recent('tick', 5)).length < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const ticks = await store.jobRuns.recent('tick', 5);
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+    expect(ticks.every((r) => r.trigger === 'schedule' && r.status === 'ok')).toBe(true);
+    // Whole seconds apart, one run a second at most.
+    const starts = ticks.map((r) => Date.parse(r.startedAt)).sort((a, b) => a - b);
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(900);
+    const status = await s.status();
+    const tick = status.find((j) => j.name === 'tick')!;
+    expect(Date.parse(tick.nextRunAt!) % 1000).toBe(0);
+    expect(Date.parse(tick.nextRunAt!)).toBeGreaterThan(Date.now() - 1000);
+    s.setSchedule('tick', '');
+    expect((await s.status()).find((j) => j.name === 'tick')!.nextRunAt).toBeUndefined();
+    expect(() => s.setSchedule('tick', '* * * * 9')).toThrow(/day of week: 9 is outside 0–7/);
+    await s.stop();
+    expect(armedSchedules()).toBe(before);
   });
 
   it('never overlaps a run with itself', async () => {

@@ -3,8 +3,8 @@
 import { it, expect, afterEach } from 'vitest';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import schedule from 'node-schedule';
 import { buildServices } from '../../src/main.js';
+import { armedSchedules } from '../../src/jobs/scheduler.js';
 import { configSchema } from '../../src/config/schema.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { openStore } from '../../src/store/store.js';
@@ -28,7 +28,7 @@ it('a start that fails after the jobs started stops them before it closes the st
 
   await expect(buildServices(config, { logger, startJobs: true })).rejects.toThrow(/EISDIR/);
   // The job table's schedules were cancelled, and the store was closed (it opens again).
-  expect(Object.keys(schedule.scheduledJobs)).toEqual([]);
+  expect(armedSchedules()).toBe(0);
   const store = await openStore(t.dir);
   await store.close();
   // Nothing went on running to fail against the closed store in the meantime.

@@ -2,7 +2,7 @@
 # Installs the Debian packages the appliance, its tests and the demo need, if any is missing.
 # Needs root (or sudo) when something must be installed; does nothing when all are present.
 set -euo pipefail
-PACKAGES=(nmap snmp snmpd rsync iproute2 openssh-client openssh-server chromium systemd prometheus openssl)
+PACKAGES=(nmap snmp snmpd rsync iproute2 openssh-client openssh-server chromium systemd prometheus openssl tzdata)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,7 +1,7 @@
 /**
  * Backup job schedules are read in the site's time zone (Scheduler.nextRun with `tz`, as
  * main.ts passes it to the backup service), including across daylight-saving changes. The clock
- * is set with fake Date only: node-schedule computes "next" from now.
+ * is set with fake Date only: nextRun computes "next" from now.
  */
 import { describe, it, expect, afterEach, vi } from 'vitest';
 import { Scheduler } from '../../src/jobs/scheduler.js';

@@ -1,3 +1,5 @@
+import { fixedDigits } from '../../src/lib/collate.js';
+import { isTimeZone, timeZone } from '../../src/lib/zoneinfo.js';
 /**
  * Pure helpers for chart axes: "nice" value ticks, time ticks on the site's wall clock (in its
  * IANA time zone, across daylight-saving changes), and units people read (Mbit/s, GiB, °C).
@@ -88,20 +90,10 @@ export function unitScale(unit: string, magnitude: number): { factor: number; su
   return { factor: pick[0], suffix: pick[1] };
 }
 
-const numberFormats = new Map<number, Intl.NumberFormat>();
-
 /** A number with exactly `decimals` decimals and thousands separators ("1,250.5"). */
 export function formatNumber(v: number, decimals: number): string {
   if (!Number.isFinite(v)) return '–';
-  const d = Math.max(0, Math.min(6, Math.round(decimals)));
-  let f = numberFormats.get(d);
-  if (!f) {
-    f = new Intl.NumberFormat('en-GB', { minimumFractionDigits: d, maximumFractionDigits: d });
-    numberFormats.set(d, f);
-  }
-  const s = f.format(v);
-  // -0.0 after rounding reads as an error
-  return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
+  return fixedDigits(v, Math.max(0, Math.min(6, Math.round(decimals))));
 }
 
 function joinUnit(num: string, suffix: string, unit: string, value: number): string {
@@ -253,32 +245,17 @@ const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-/** The largest time a Date can hold: beyond it Intl throws. */
+/** The largest time a Date can hold. */
 const TIME_LIMIT = 8.64e15;
 
 function validTime(t: number): boolean {
   return Number.isFinite(t) && Math.abs(t) <= TIME_LIMIT;
 }
 
-const zoneChecks = new Map<string, string>();
-
-/** The zone if the runtime knows it, else UTC (a bad setting must not break every chart). */
+/** The zone if the tz database has it, else UTC (a bad setting must not break every chart). */
 export function safeTimeZone(tz: string | undefined): string {
-  const key = tz ?? '';
-  let z = zoneChecks.get(key);
-  if (z === undefined) {
-    try {
-      new Intl.DateTimeFormat('en-GB', { timeZone: key || 'UTC' });
-      z = key || 'UTC';
-    } catch {
-      z = 'UTC';
-    }
-    zoneChecks.set(key, z);
-  }
-  return z;
+  return tz && isTimeZone(tz) ? tz : 'UTC';
 }
-
-const partFormats = new Map<string, Intl.DateTimeFormat>();
 
 /**
  * The wall-clock time at instant `t` in `tz`, expressed as if that wall time were UTC (so that
@@ -287,34 +264,7 @@ const partFormats = new Map<string, Intl.DateTimeFormat>();
 export function wallClock(t: number, tz: string): number {
   // no time zone applies at the ends of time; callers get a number rather than an exception
   if (!validTime(t)) return t;
-  const zone = safeTimeZone(tz);
-  let f = partFormats.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      era: 'short',
-    });
-    partFormats.set(zone, f);
-  }
-  const v: Record<string, string> = {};
-  for (const p of f.formatToParts(t)) v[p.type] = p.value;
-  let year = Number(v.year);
-  if (v.era === 'BC' || v.era === 'B') year = 1 - year;
-  return utc(
-    year,
-    Number(v.month) - 1,
-    Number(v.day),
-    Number(v.hour) % 24,
-    Number(v.minute),
-    Number(v.second),
-  );
+  return Math.floor(t / 1000) * 1000 + timeZone(safeTimeZone(tz)).offsetAt(t);
 }
 
 /** The zone's offset from UTC at instant `t`, in ms (Berlin in summer: +7 200 000). */
@@ -368,43 +318,36 @@ export function parseLocalInput(value: string | undefined, tz: string): number |
   return fromWallClock(wall, tz).t;
 }
 
-const labelFormats = new Map<string, Intl.DateTimeFormat>();
-
-function fmt(tz: string, kind: string, opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const zone = safeTimeZone(tz);
-  const key = `${zone}|${kind}`;
-  let f = labelFormats.get(key);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', { timeZone: zone, ...opts });
-    labelFormats.set(key, f);
-  }
-  return f;
-}
+const two = (n: number) => String(n).padStart(2, '0');
 
 /** "31 Mar 14:05" (with the year when `withYear`). */
 export function formatDateTime(t: number, tz: string, withYear = false): string {
   if (!validTime(t)) return '–';
-  return fmt(tz, withYear ? 'dty' : 'dt', {
-    day: 'numeric',
-    month: 'short',
-    year: withYear ? 'numeric' : undefined,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  })
-    .format(t)
-    .replace(',', '');
+  const d = new Date(wallClock(t, tz));
+  const year = withYear ? ` ${d.getUTCFullYear()}` : '';
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}${year} ${formatClock(t, tz)}`;
+}
+
+/** "31 Mar 2026, 14:05:09": a timestamp in full. */
+export function formatTimestamp(t: number, tz: string): string {
+  if (!validTime(t)) return '–';
+  const d = new Date(wallClock(t, tz));
+  return `${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${formatClock(t, tz, true)}`;
+}
+
+/** "Mon, 30 Nov 2026": a calendar date ("2026-11-30") as people read a due date. */
+export function formatCalendarDate(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const day = new Date(utc(y!, m! - 1, d!));
+  return `${WEEKDAYS[day.getUTCDay()]}, ${d} ${MONTHS[m! - 1]} ${y}`;
 }
 
 /** "14:05" (with seconds when asked). */
 export function formatClock(t: number, tz: string, seconds = false): string {
   if (!validTime(t)) return '–';
-  return fmt(tz, seconds ? 'hms' : 'hm', {
-    hour: '2-digit',
-    minute: '2-digit',
-    second: seconds ? '2-digit' : undefined,
-    hourCycle: 'h23',
-  }).format(t);
+  const d = new Date(wallClock(t, tz));
+  const hm = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+  return seconds ? `${hm}:${two(d.getUTCSeconds())}` : hm;
 }
 
 /** A duration in its two largest units: "3 d 4 h", "2 h 5 min", "40 s". */

@@ -5,6 +5,7 @@ import { REQUEST_COMPONENTS, RESPONSE_COMPONENTS } from './components.js';
 import { TAGS } from './tags.js';
 import { CSRF_HEADER } from '../middleware/csrf.js';
 import { SESSION_COOKIE } from '../../auth/session-service.js';
+import { compareText } from '../../lib/collate.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -449,9 +450,7 @@ export function buildOpenApiDocument(
     tags: TAGS.filter((t) => usedTags.has(t.name)),
     paths,
     components: {
-      schemas: Object.fromEntries(
-        Object.entries(components).sort(([a], [b]) => a.localeCompare(b)),
-      ),
+      schemas: Object.fromEntries(Object.entries(components).sort(([a], [b]) => compareText(a, b))),
       responses: COMMON_RESPONSES,
       securitySchemes: SECURITY_SCHEMES,
     },

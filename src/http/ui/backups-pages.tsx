@@ -47,6 +47,7 @@ import {
   type RetentionPreviewProps,
 } from '../../../views/pages/backups/job-form.js';
 import { ConfirmPage } from '../../../views/pages/backups/restore-form.js';
+import { compareNatural } from '../../lib/collate.js';
 
 const HISTORY_SIZE = 20;
 
@@ -130,7 +131,7 @@ export function backupsPages(deps: AppDeps) {
         jobs={overview.map((o) => jobSummary(o, byId, now))}
         targets={targets
           .map((t, i) => targetView(t, probes[i]!, jobs))
-          .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))}
+          .sort((a, b) => compareNatural(a.name, b.name))}
         canRun={hasRole(c, 'operator')}
         isAdmin={hasRole(c, 'admin')}
         notice={c.req.query('done')}
@@ -267,7 +268,7 @@ export function backupsPages(deps: AppDeps) {
         values={values}
         targets={targets
           .map((t) => ({ id: t.id, name: t.name, path: t.path }))
-          .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))}
+          .sort((a, b) => compareNatural(a.name, b.name))}
         {...extra}
       />,
       status,

@@ -32,6 +32,7 @@ import { DeviceCharts } from '../../monitor/device-charts.js';
 import { deviceChecksProps } from './checks-pages.js';
 import { isHtmx } from '../request.js';
 import type { UpstreamProps } from '../../../views/pages/devices/upstream.js';
+import { compareNatural } from '../../lib/collate.js';
 
 const PAGE_SIZE = 50;
 /** ARP and forwarding tables can hold thousands of rows; the page shows the first ones. */
@@ -157,7 +158,7 @@ export function devicesPages(deps: AppDeps) {
       derived: override ? undefined : { name: parent?.name, via: link.via },
       choices: all
         .filter((x) => x.id !== d.id)
-        .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
+        .sort((a, b) => compareNatural(a.name, b.name))
         .map((x) => ({ id: x.id, label: x.name === x.ip ? x.ip : `${x.name} (${x.ip})` })),
       canEdit: hasRole(c, 'operator'),
       selected: override ? (override.parentId ?? 'none') : 'auto',

@@ -33,10 +33,9 @@ import {
 import type { ActionValues } from '../../../views/pages/incidents/actions.js';
 import type { OpenIncidentsProps } from '../../../views/pages/incidents/dashboard-block.js';
 import { incidentHref } from '../../../views/pages/incidents/format.js';
+import { compareNatural } from '../../lib/collate.js';
 
 const PAGE_SIZE = 50;
-/** One collator for every sort: localeCompare with options builds one per comparison. */
-const NAME_ORDER = new Intl.Collator('en', { numeric: true });
 const TIMELINE_LIMIT = 500;
 const STATES = ['unresolved', 'open', 'acknowledged', 'resolved', 'all'] as const;
 
@@ -248,7 +247,7 @@ export function incidentsPages(deps: AppDeps) {
         {...shellProps(c, deps)}
         {...res}
         devices={devices
-          .sort((a, b) => NAME_ORDER.compare(a.name, b.name))
+          .sort((a, b) => compareNatural(a.name, b.name))
           .map((d) => ({ id: d.id, label: d.name === d.ip ? d.ip : `${d.name} (${d.ip})` }))}
         users={users
           .filter((u) => !u.disabled || u.id === res.query.assignee)

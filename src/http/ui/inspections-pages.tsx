@@ -20,6 +20,7 @@ import {
   type CompleteFormValues,
 } from '../../../views/pages/inspections/complete-form.js';
 import { formatDate } from '../../../views/pages/inspections/format.js';
+import { compareNatural } from '../../lib/collate.js';
 
 const PAGE_SIZE = 50;
 const HISTORY_PAGE = 50;
@@ -108,7 +109,7 @@ export function inspectionsPages(deps: AppDeps) {
           label: u.displayName ? `${u.displayName} (${u.username})` : u.username,
         })),
       devices: devices
-        .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
+        .sort((a, b) => compareNatural(a.name, b.name))
         .map((d) => ({ id: d.id, label: d.name === d.ip ? d.ip : `${d.name} (${d.ip})` })),
     };
   };

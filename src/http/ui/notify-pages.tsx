@@ -39,6 +39,7 @@ import {
 import { TrapsPage } from '../../../views/pages/traps/traps.js';
 import { SEVERITY_OPTIONS } from '../../../views/pages/rules/severity.js';
 import { typeLabel } from '../../../views/pages/devices/format.js';
+import { compareNatural } from '../../lib/collate.js';
 
 /**
  * Settings → Notifications (channels, test messages, delivery logs), Settings → Maintenance
@@ -419,9 +420,7 @@ export function notifyPages(deps: AppDeps) {
       <ChannelsPage
         {...shellProps(c, deps)}
         timezone={await timezone()}
-        channels={channels
-          .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
-          .map(channelRow)}
+        channels={channels.sort((a, b) => compareNatural(a.name, b.name)).map(channelRow)}
         stats={stats}
         maxChannels={MAX_CHANNELS}
         canEdit={hasRole(c, 'admin')}
@@ -732,7 +731,7 @@ export function maintenancePages(deps: AppDeps) {
     status: 200 | 409 | 422 = 200,
   ) => {
     const devices = (await deps.store.devices.list()).sort((a, b) =>
-      a.name.localeCompare(b.name, 'en', { numeric: true }),
+      compareNatural(a.name, b.name),
     );
     return c.html(
       <WindowFormPage

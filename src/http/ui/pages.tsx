@@ -13,6 +13,7 @@ import type { AreaInfo } from '../../../views/pages/area.js';
 import { MonitoringDashboard } from '../../../views/pages/dashboard-monitoring.js';
 import { DashboardService } from '../../monitor/dashboard-service.js';
 import { openIncidentsBlock } from './incidents-pages.js';
+import { compareText } from '../../lib/collate.js';
 
 /** The dashboard, the product's areas and the user's own account page. */
 export function mainPages(deps: AppDeps) {
@@ -38,7 +39,7 @@ export function mainPages(deps: AppDeps) {
     ]);
     const total = Object.values(facets.status).reduce((a, b) => a + b, 0);
     const byType = Object.entries(facets.types)
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]))
       .map(([t, n]) => typeCount(t, n));
     const summary = total
       ? `${total} device${total === 1 ? '' : 's'}: ${facets.status.up ?? 0} up, ${facets.status.missing ?? 0} missing. ${byType.length > 5 ? `${byType.slice(0, 4).join(', ')} and ${byType.length - 4} more types` : byType.join(', ')}.`

@@ -2,6 +2,7 @@
 import type { Child } from 'hono/jsx';
 import { Layout, type ShellUser } from '../../layout.js';
 import { formatClock, formatDateTime, formatDuration, formatValue } from '../../charts/scale.js';
+import { groupDigits } from '../../../src/lib/collate.js';
 
 export { formatDuration };
 
@@ -92,11 +93,11 @@ export function bytes(n: number | undefined): string {
 }
 
 export function count(n: number | undefined): string {
-  return n === undefined ? '–' : n.toLocaleString('en-GB');
+  return n === undefined ? '–' : groupDigits(n);
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
+  return `${groupDigits(n)} ${n === 1 ? one : many}`;
 }
 
 /** The run's outcome as a written word on a coloured background. */

@@ -12,6 +12,7 @@ import {
 import { Freshness, LastRun, NextRun, RunNowButton, RunProgress } from './overview.js';
 import { RunHistory } from './runs.js';
 import type { JobSummary, RunView } from './types.js';
+import { groupDigits } from '../../../src/lib/collate.js';
 
 export const LIVE_ID = 'job-live';
 
@@ -102,7 +103,7 @@ export function JobPage(p: JobPageProps) {
     s.oneFileSystem ? 'one file system' : 'crosses file systems',
     s.numericIds ? 'numeric ids' : 'ids by name',
     s.aclsXattrs ? 'ACLs and xattrs' : '',
-    s.bwlimitKiB ? `at most ${s.bwlimitKiB.toLocaleString('en-GB')} KiB/s` : '',
+    s.bwlimitKiB ? `at most ${groupDigits(s.bwlimitKiB)} KiB/s` : '',
   ].filter(Boolean);
   return (
     <BackupsLayout {...p} title={j.name}>

@@ -3,6 +3,7 @@ import { Csrf, Notice } from '../../partials/form.js';
 import { Time } from '../../partials/time.js';
 import { TypeBadge, StatusPill } from './type-badge.js';
 import { typeLabel } from './format.js';
+import { compareText } from '../../../src/lib/collate.js';
 
 export interface DeviceRow {
   id: string;
@@ -101,7 +102,7 @@ function FacetSelect(props: {
   labelOf?: (v: string) => string;
 }) {
   const entries = Object.entries(props.counts).sort((a, b) =>
-    (props.labelOf?.(a[0]) ?? a[0]).localeCompare(props.labelOf?.(b[0]) ?? b[0]),
+    compareText(props.labelOf?.(a[0]) ?? a[0], props.labelOf?.(b[0]) ?? b[0]),
   );
   // A value in the URL that no device has any more still shows as chosen, with 0.
   if (props.value && !(props.value in props.counts)) entries.push([props.value, 0]);

@@ -1,5 +1,6 @@
 import { TypeGlyph } from './type-badge.js';
 import { clip, typeLabel } from './format.js';
+import { compareNatural, compareText } from '../../../src/lib/collate.js';
 
 export interface TopoNodeIn {
   id: string;
@@ -64,8 +65,7 @@ export interface Layout {
 export function layoutTopology(nodes: TopoNodeIn[], edges: TopoEdgeIn[]): Layout {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const byName = (a: string, b: string) =>
-    (byId.get(a)?.name ?? a).localeCompare(byId.get(b)?.name ?? b, 'en', { numeric: true }) ||
-    a.localeCompare(b);
+    compareNatural(byId.get(a)?.name ?? a, byId.get(b)?.name ?? b) || compareText(a, b);
   const fdbParents = new Set(edges.filter((e) => e.via === 'fdb').map((e) => e.a));
   // Nodes outside the inventory (known only from LLDP) hang off the hub that saw them.
   const isHub = (id: string) => {

@@ -1,3 +1,4 @@
+import { formatCalendarDate } from '../../charts/scale.js';
 /** Words and small helpers shared by the inspection views. Pure. */
 
 export type TaskStateName = 'overdue' | 'due' | 'soon' | 'upcoming';
@@ -32,16 +33,9 @@ export function relative(iso: string, nowIso: string): string {
   return ms >= 0 ? `in ${span(ms)}` : `${span(ms)} ago`;
 }
 
-/** A local date with its weekday, as people read a due date: "Mon 30 Nov 2026". */
+/** A local date with its weekday, as people read a due date: "Mon, 30 Nov 2026". */
 export function formatDate(date: string): string {
-  const [y, m, d] = date.split('-').map(Number);
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'UTC',
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-  }).format(new Date(Date.UTC(y!, m! - 1, d!)));
+  return formatCalendarDate(date);
 }
 
 /** The line under a task's state: when it is (or was) due and when it turns overdue. */

@@ -1,5 +1,6 @@
 import { Time } from '../../partials/time.js';
 import { SeverityBadge } from './severity.js';
+import { compareText } from '../../../src/lib/collate.js';
 
 /** One raised alert as the list shows it. */
 export interface ActiveAlertRow {
@@ -27,7 +28,7 @@ export function sortWorstFirst<T extends Pick<ActiveAlertRow, 'severity' | 'rais
     (a, b) =>
       (RANK[b.severity] ?? 0) - (RANK[a.severity] ?? 0) ||
       a.raisedAt - b.raisedAt ||
-      a.key.localeCompare(b.key),
+      compareText(a.key, b.key),
   );
 }
 
