@@ -305,6 +305,7 @@ function ruleOffset(rule: PosixRule, ms: number): number {
 
 const ZONE_NAME = /^[A-Za-z0-9_+-]+(?:\/[A-Za-z0-9_+-]+)*$/;
 const zones = new Map<string, TimeZone>();
+const unknown = new Map<string, Error>();
 export const UTC = TimeZone.fixed('UTC', 0);
 
 function zoneDir(): string {
@@ -316,8 +317,22 @@ function zoneDir(): string {
  * an Error naming the zone when it is not one (or the box has no tz database).
  */
 export function timeZone(name: string): TimeZone {
-  const cached = zones.get(name);
-  if (cached) return cached;
+  const cached = zones.get(name) ?? unknown.get(name);
+  if (cached instanceof TimeZone) return cached;
+  if (cached) throw cached;
+  try {
+    const zone = loadZone(name);
+    zones.set(name, zone);
+    return zone;
+  } catch (err) {
+    // Remembered, so that a bad setting read on every page costs no file system access; a few
+    // hundred at most (the names are checked before they are stored).
+    if (unknown.size < 256) unknown.set(name, err as Error);
+    throw err;
+  }
+}
+
+function loadZone(name: string): TimeZone {
   let zone: TimeZone;
   if (name === 'UTC' || name === 'Etc/UTC') zone = UTC;
   else {
@@ -331,7 +346,6 @@ export function timeZone(name: string): TimeZone {
     }
     zone = TimeZone.fromTzif(name, buf);
   }
-  zones.set(name, zone);
   return zone;
 }
 
