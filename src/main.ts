@@ -296,7 +296,16 @@ export async function buildServices(
       },
     });
     late.scheduler = scheduler;
-    scheduler.setSchedule('discovery', (await discovery.get()).schedule);
+    try {
+      scheduler.setSchedule('discovery', (await discovery.get()).schedule);
+    } catch (err) {
+      // A schedule stored by an older version that this one does not read: rediscovery runs by
+      // hand until an admin saves a schedule again, and the box still starts.
+      logger.error(
+        { component: 'jobs', err: describeError(err) },
+        'the stored rediscovery schedule is not valid; scans run only when started by hand',
+      );
+    }
     if (opts.startJobs !== false) {
       stopStarted = async () => {
         await scheduler.stop();

@@ -1012,7 +1012,13 @@ export class BackupService {
       if (Date.parse(job.nextRunAt!) > now || this.running.has(job.id)) continue;
       if (this.deps.allowedNow && !(await this.deps.allowedNow(job.id))) continue;
       const next = await this.nextRunAt(job.schedule);
-      await store.write([store.backups.jobOp({ ...job, ...next })]);
+      const updated: BackupJob = { ...job, ...next };
+      // A schedule with no next run (a date that never comes) must not start it on every tick.
+      if (!next) {
+        delete updated.nextRunAt;
+        delete updated.nextRunTz;
+      }
+      await store.write([store.backups.jobOp(updated)]);
       const late = now - Date.parse(job.nextRunAt!) > HOUR;
       await this.runNow(job.id, undefined, late ? 'catch-up' : 'schedule').catch(() => undefined);
       started += 1;

@@ -11,55 +11,12 @@ import { actorLabel } from '../core/roles.js';
 import { deadline } from '../lib/deadline.js';
 import { localZone, timeZone } from '../lib/zoneinfo.js';
 import { isValidCron, nextCronRun, parseCron, type Cron } from './cron.js';
+import { CronTimer } from './cron-timer.js';
 
 interface Running {
   run: JobRunRecord;
   controller: AbortController;
   done: Promise<void>;
-}
-
-/**
- * Fires at each run of a cron expression in the box's zone. It never waits longer than a minute
- * before reading the clock again, so a clock set while it waits (NTP after a boot without a
- * real-time clock) moves the next run with it; a run the clock jumped over fires once.
- */
-class CronTimer {
-  /** Every timer not cancelled, so that a failed start can be shown to have stopped them all. */
-  static readonly live = new Set<CronTimer>();
-  next: number | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private static readonly MAX_WAIT_MS = 60_000;
-
-  constructor(
-    private readonly cron: Cron,
-    private readonly fire: () => void,
-  ) {
-    CronTimer.live.add(this);
-    this.plan(Date.now() - 1);
-  }
-
-  private plan(after: number): void {
-    this.next = nextCronRun(this.cron, localZone(), after);
-    if (this.next === undefined) return;
-    const wait = Math.min(Math.max(this.next - Date.now(), 0), CronTimer.MAX_WAIT_MS);
-    this.timer = setTimeout(() => this.wake(), wait);
-    this.timer.unref();
-  }
-
-  private wake(): void {
-    if (!CronTimer.live.has(this)) return;
-    const now = Date.now();
-    if (this.next !== undefined && this.next <= now) {
-      this.plan(Math.max(now, this.next));
-      this.fire();
-    } else this.plan(now - 1);
-  }
-
-  cancel(): void {
-    clearTimeout(this.timer);
-    this.next = undefined;
-    CronTimer.live.delete(this);
-  }
 }
 
 /** How many job schedules are armed in this process (none once every scheduler stopped). */

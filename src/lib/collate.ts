@@ -4,7 +4,10 @@
  * the process on first use, for orderings that names, addresses and ids need no locale for.
  */
 
-/** Case-insensitive order ("alpha" < "Beta" < "gamma"); strings equal but for case by code unit. */
+/**
+ * Case-insensitive order ("alpha" < "Beta" < "gamma"); strings equal but for case by code unit.
+ * Beyond ASCII, letters sort by code point (so "Émile" after "Zoe"), not by a language's rules.
+ */
 export function compareText(a: string, b: string): number {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
@@ -45,15 +48,15 @@ export function compareNatural(a: string, b: string): number {
 
 /** A number with thousands separators ("1,234,567"; up to `decimals` decimals, default 3). */
 export function groupDigits(n: number, decimals = 3): string {
-  if (!Number.isFinite(n)) return String(n);
-  const fixed = Math.abs(n)
-    .toFixed(decimals)
-    .replace(/\.?0+$/, '');
-  return (n < 0 && fixed !== '0' ? '-' : '') + withSeparators(fixed);
+  if (!Number.isFinite(n) || Math.abs(n) >= 1e21) return String(n);
+  let fixed = Math.abs(n).toFixed(decimals);
+  if (fixed.includes('.')) fixed = fixed.replace(/\.?0+$/, '');
+  return (n < 0 && /[1-9]/.test(fixed) ? '-' : '') + withSeparators(fixed);
 }
 
 /** A number with exactly `decimals` decimals and thousands separators ("1,250.50"). */
 export function fixedDigits(n: number, decimals: number): string {
+  if (!Number.isFinite(n) || Math.abs(n) >= 1e21) return String(n);
   const fixed = Math.abs(n).toFixed(decimals);
   return (n < 0 && /[1-9]/.test(fixed) ? '-' : '') + withSeparators(fixed);
 }

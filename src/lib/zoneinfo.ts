@@ -54,6 +54,12 @@ export class TimeZone {
     });
   }
 
+  /** A zone given by a POSIX TZ rule alone ("CET-1CEST,M3.5.0,M10.5.0/3"). */
+  static fromPosixTz(name: string, rule: string): TimeZone {
+    const r = parsePosixTz(rule);
+    return new TimeZone(name, new Float64Array(0), new Int32Array(0), r.std, r);
+  }
+
   /** Parses a TZif file (version 1 to 4). Throws on anything that is not one. */
   static fromTzif(name: string, buf: Buffer): TimeZone {
     const header = (at: number) => {
@@ -295,15 +301,28 @@ function ruleChanges(rule: PosixRule, year: number): [number, number] {
 
 function ruleOffset(rule: PosixRule, ms: number): number {
   if (!rule.dst) return rule.std;
-  const year = new Date(ms + rule.std).getUTCFullYear();
-  const [start, end] = ruleChanges(rule, year);
-  const inDst = start < end ? ms >= start && ms < end : !(ms >= end && ms < start);
-  return inDst ? rule.dst.offset : rule.std;
+  // The latest change at or before `ms`, looking a year either side: a change near New Year
+  // may belong to the year before or after the one `ms` falls in.
+  const year = new Date(ms).getUTCFullYear();
+  let latest = -Infinity;
+  let offset = rule.std;
+  for (let y = year - 1; y <= year + 1; y++) {
+    const [start, end] = ruleChanges(rule, y);
+    // A rule in daylight time all year ends a year where the next begins: the start wins.
+    if (end <= ms && end > latest) [latest, offset] = [end, rule.std];
+    if (start <= ms && start >= latest) [latest, offset] = [start, rule.dst.offset];
+  }
+  return offset;
 }
 
 // ---- loading -------------------------------------------------------------------------------
 
 const ZONE_NAME = /^[A-Za-z0-9_+-]+(?:\/[A-Za-z0-9_+-]+)*$/;
+/**
+ * Entries of the tz directory that are not zones to offer: copies (`posix/`), zones counting
+ * leap seconds (`right/`, which this reader does not apply), and files that are not zones.
+ */
+const NOT_ZONES = new Set(['posix', 'right', 'posixrules', 'localtime', 'Factory']);
 const zones = new Map<string, TimeZone>();
 const unknown = new Map<string, Error>();
 export const UTC = TimeZone.fixed('UTC', 0);
@@ -336,7 +355,11 @@ function loadZone(name: string): TimeZone {
   let zone: TimeZone;
   if (name === 'UTC' || name === 'Etc/UTC') zone = UTC;
   else {
-    if (!ZONE_NAME.test(name) || name.split('/').some((p) => p === '.' || p === '..'))
+    if (
+      !ZONE_NAME.test(name) ||
+      NOT_ZONES.has(name.split('/')[0]!) ||
+      name.split('/').some((p) => p === '.' || p === '..')
+    )
       throw new Error(`"${name}" is not a time zone name`);
     let buf: Buffer;
     try {
@@ -349,15 +372,12 @@ function loadZone(name: string): TimeZone {
   return zone;
 }
 
-/** Entries of the tz directory that are not IANA zone names. */
-const NOT_ZONES = new Set(['posix', 'right', 'posixrules', 'localtime']);
-
 /**
  * The zone's name as the tz database spells it (`europe/berlin` → `Europe/Berlin`), or
  * undefined when there is no such zone.
  */
 export function canonicalZoneName(name: string): string | undefined {
-  if (isTimeZone(name) && !NOT_ZONES.has(name.split('/')[0]!)) return name;
+  if (isTimeZone(name)) return name;
   if (!ZONE_NAME.test(name)) return undefined;
   const parts: string[] = [];
   for (const part of name.split('/')) {
@@ -389,11 +409,11 @@ export function isTimeZone(name: string): boolean {
  * /etc/timezone says), else UTC.
  */
 export function localZoneName(): string {
-  const tz = process.env.TZ?.replace(/^:/, '');
+  const tz = process.env.TZ?.replace(/^:/, '').replace(/^posix\//, '');
   if (tz !== undefined) return tz && isTimeZone(tz) ? tz : 'UTC';
   try {
     const link = readlinkSync('/etc/localtime');
-    const m = /zoneinfo\/(.+)$/.exec(link);
+    const m = /zoneinfo\/(?:posix\/)?(.+)$/.exec(link);
     if (m && isTimeZone(m[1]!)) return m[1]!;
   } catch {
     // not a link

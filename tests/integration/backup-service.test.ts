@@ -350,6 +350,34 @@ describe('backups with real rsync', () => {
     expect(snaps[0].manifest.verification).toMatchObject({ method: 'restore-test', ok: true });
   });
 
+  it('a due job whose schedule has no next run starts once, not on every tick', async () => {
+    const job = await t.deps.backups.getJob(jobId);
+    // 30 February never comes: due once (as stored by an older version), then never again.
+    await t.store.write([
+      t.store.backups.jobOp({
+        ...job,
+        schedule: '0 0 30 2 *',
+        nextRunAt: new Date(Date.now() - 60_000).toISOString(),
+        nextRunTz: (await t.deps.site.get()).timezone,
+      }),
+    ]);
+    const before = (await t.store.backups.runsOf(jobId, 100)).length;
+    await t.deps.backups.tick();
+    const after = await t.deps.backups.getJob(jobId);
+    expect(after.nextRunAt).toBeUndefined();
+    expect(after.nextRunTz).toBeUndefined();
+    const runs = await t.store.backups.runsOf(jobId, 100);
+    const once = runs.length;
+    expect(once).toBe(before + 1);
+    const started = runs.reduce((a, b) => (a.startedAt > b.startedAt ? a : b));
+    expect((await finished(started.id)).status).toBe('succeeded');
+    await t.deps.backups.tick();
+    expect((await t.store.backups.runsOf(jobId, 100)).length).toBe(once);
+    await t.store.write([
+      t.store.backups.jobOp({ ...(await t.deps.backups.getJob(jobId)), schedule: '' }),
+    ]);
+  });
+
   it('a job without a good backup for too long raises one stale event', async () => {
     const job = await t.deps.backups.getJob(jobId);
     // As if the last good backup were two days old and the job ran on a schedule.

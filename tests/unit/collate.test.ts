@@ -80,6 +80,10 @@ describe('numbers', () => {
     expect(groupDigits(0.0001)).toBe('0');
     expect(groupDigits(-0.0001)).toBe('0');
     expect(groupDigits(Infinity)).toBe('Infinity');
+    expect(groupDigits(1000, 0)).toBe('1,000');
+    expect(groupDigits(0, 0)).toBe('0');
+    expect(groupDigits(100.5, 0)).toBe('101');
+    expect(groupDigits(1e21)).toBe('1e+21');
   });
 
   it('writes a fixed number of decimals, never "-0"', () => {
@@ -87,5 +91,7 @@ describe('numbers', () => {
     expect(fixedDigits(1250.5, 2)).toBe('1,250.50');
     expect(fixedDigits(-0.04, 1)).toBe('0.0');
     expect(fixedDigits(-12345.678, 0)).toBe('-12,346');
+    expect(fixedDigits(1000, 0)).toBe('1,000');
+    expect(fixedDigits(-2e21, 1)).toBe('-2e+21');
   });
 });

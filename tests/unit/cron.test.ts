@@ -70,6 +70,66 @@ describe('cron expressions', () => {
     ]);
   });
 
+  it('reads the last day, the last or n-th weekday of a month, and the @ shorthands', () => {
+    expect(runs('0 23 L * *', '2028-01-15T00:00:00Z', 3)).toEqual([
+      '2028-01-31T23:00:00.000Z',
+      '2028-02-29T23:00:00.000Z',
+      '2028-03-31T23:00:00.000Z',
+    ]);
+    // The last Friday, and the second Monday, of each month.
+    expect(runs('0 4 * * 5L', '2026-05-01T00:00:00Z', 2)).toEqual([
+      '2026-05-29T04:00:00.000Z',
+      '2026-06-26T04:00:00.000Z',
+    ]);
+    expect(runs('0 4 * * mon#2', '2026-05-01T00:00:00Z', 2)).toEqual([
+      '2026-05-11T04:00:00.000Z',
+      '2026-06-08T04:00:00.000Z',
+    ]);
+    expect(runs('@daily', '2026-05-01T12:00:00Z', 1)).toEqual(['2026-05-02T00:00:00.000Z']);
+    expect(runs('@weekly', '2026-05-01T12:00:00Z', 1)).toEqual(['2026-05-03T00:00:00.000Z']);
+    expect(runs('@monthly', '2026-05-01T12:00:00Z', 1)).toEqual(['2026-06-01T00:00:00.000Z']);
+    expect(runs('@yearly', '2026-05-01T12:00:00Z', 1)).toEqual(['2027-01-01T00:00:00.000Z']);
+    expect(runs('@hourly', '2026-05-01T12:30:00Z', 1)).toEqual(['2026-05-01T13:00:00.000Z']);
+  });
+
+  it('a day field starting with * makes both day fields apply together, as in Vixie cron', () => {
+    // The 1st, if it is in a week of "*/1" weekdays (all of them): monthly, not daily.
+    expect(runs('0 0 1 * */1', '2026-05-01T12:00:00Z', 2)).toEqual([
+      '2026-06-01T00:00:00.000Z',
+      '2026-07-01T00:00:00.000Z',
+    ]);
+    // Every other day of the month that is also a Monday.
+    expect(runs('0 0 */2 * 1', '2026-05-01T00:00:00Z', 2)).toEqual([
+      '2026-05-11T00:00:00.000Z',
+      '2026-05-25T00:00:00.000Z',
+    ]);
+  });
+
+  it('runs every hour however the hour field says so, by real time across a change', () => {
+    const berlin = timeZone('Europe/Berlin');
+    for (const cron of ['0 * * * *', '0 0 */1 * * *', '0 0-23 * * *'])
+      expect(runs(cron, '2026-10-24T23:30:00Z', 5, berlin), cron).toEqual([
+        '2026-10-25T00:00:00.000Z',
+        '2026-10-25T01:00:00.000Z', // 02:00 CET, the second time the clock shows 02:00
+        '2026-10-25T02:00:00.000Z',
+        '2026-10-25T03:00:00.000Z',
+        '2026-10-25T04:00:00.000Z',
+      ]);
+  });
+
+  it('finds a time the clock skipped a moment ago, and the earliest of several', () => {
+    const berlin = timeZone('Europe/Berlin');
+    // Worked out just after the jump (03:00 CEST): 02:30 runs at 03:30 that day.
+    for (const after of ['2026-03-29T01:00:00Z', '2026-03-29T01:00:30Z', '2026-03-29T01:29:58Z'])
+      expect(runs('30 2 * * *', after, 1, berlin), after).toEqual(['2026-03-29T01:30:00.000Z']);
+    // Chatham skips 02:45–03:45: 03:21 shifts to 04:21, which is later than 03:57.
+    const chatham = timeZone('Pacific/Chatham');
+    expect(runs('21,57 3 * * *', '2022-09-24T12:00:00Z', 2, chatham)).toEqual([
+      '2022-09-24T14:12:00.000Z', // 03:57 +13:45
+      '2022-09-24T14:36:00.000Z', // 03:21 read as +12:45: 04:21 +13:45
+    ]);
+  });
+
   it('finds a leap day years away, and gives no run for a date that never comes', () => {
     expect(runs('0 12 29 2 *', '2026-03-01T00:00:00Z', 2)).toEqual([
       '2028-02-29T12:00:00.000Z',
@@ -102,6 +162,9 @@ describe('cron expressions', () => {
       ['*/5/2 * * * *', /not a value, range or step/],
       ['1,,2 * * * *', /not a value, range or step/],
       ['* * * * * * *', /has 7 fields/],
+      ['@fortnightly', /is not one of @yearly/],
+      ['0 0 * * 1#6', /asks for week 6 of a month/],
+      ['0 0 * * 9L', /day of week: 9 is outside 0–7/],
     ];
     for (const [bad, why] of cases) {
       expect(() => parseCron(bad), bad).toThrow(why);

@@ -7,6 +7,7 @@
  */
 import { describe, it, expect, afterEach } from 'vitest';
 import {
+  canonicalZoneName,
   isTimeZone,
   localZoneName,
   parsePosixTz,
@@ -143,8 +144,40 @@ describe('time zones from the tz database', () => {
       expect(() => parsePosixTz(bad), bad).toThrow(/not a POSIX TZ rule/);
   });
 
+  it('applies a rule whose changes fall near New Year to the right year', () => {
+    // Daylight time from the last Saturday of December at 26:00 to the first Sunday of March.
+    const z = TimeZone.fromPosixTz('x', 'XXX-5YYY,M12.5.6/26,M3.1.0');
+    expect(z.offsetAt(Z('2022-12-31T19:00:00Z'))).toBe(5 * 3600e3);
+    expect(z.offsetAt(Z('2022-12-31T21:00:00Z'))).toBe(6 * 3600e3); // Jan 1, 02:00 local
+    expect(z.offsetAt(Z('2023-02-01T00:00:00Z'))).toBe(6 * 3600e3);
+    expect(z.offsetAt(Z('2023-06-01T00:00:00Z'))).toBe(5 * 3600e3);
+    for (const rule of [
+      'XXX-5YYY,M12.5.6/26,M3.1.0',
+      'XXX3YYY,0,365',
+      'AAA-10BBB,M10.1.0,M4.1.0/3',
+    ]) {
+      const zone = TimeZone.fromPosixTz(rule, rule);
+      let t = Z('2021-06-01T00:00:00Z');
+      for (let n = 0; n < 8; n++) {
+        const c = zone.nextChange(t)!;
+        expect(zone.offsetAt(c), rule).not.toBe(zone.offsetAt(c - 1000));
+        for (let s = t + 3600e3; s < c - 1000; s += 6 * 3600e3)
+          expect(zone.offsetAt(s), `${rule} ${new Date(s).toISOString()}`).toBe(zone.offsetAt(t));
+        t = c;
+      }
+    }
+    // Daylight time all year (version 3): never a change.
+    const always = TimeZone.fromPosixTz('y', 'EST5EDT,0/0,J365/25');
+    expect(always.offsetAt(Z('2026-01-01T04:30:00Z'))).toBe(-4 * 3600e3);
+    expect(always.offsetAt(Z('2026-07-01T00:00:00Z'))).toBe(-4 * 3600e3);
+    expect(always.nextChange(Z('2026-01-01T00:00:00Z'))).toBeUndefined();
+  });
+
   it('refuses names that are not zones, and files that are not TZif', () => {
     for (const bad of [
+      'right/Europe/Berlin',
+      'posixrules',
+      'Factory',
       '../../etc/passwd',
       'Europe/../../etc/passwd',
       'Nowhere/City',
@@ -157,6 +190,12 @@ describe('time zones from the tz database', () => {
       /not a TZif file|truncated/,
     );
     expect(() => TimeZone.fromTzif('x', Buffer.alloc(100))).toThrow(/not a TZif file/);
+    expect(canonicalZoneName('europe/berlin')).toBe('Europe/Berlin');
+    expect(canonicalZoneName('AMERICA/argentina/buenos_aires')).toBe(
+      'America/Argentina/Buenos_Aires',
+    );
+    expect(canonicalZoneName('posix/europe/berlin')).toBeUndefined();
+    expect(canonicalZoneName('europe/nowhere')).toBeUndefined();
     expect(isTimeZone('UTC')).toBe(true);
     expect(isTimeZone('Etc/UTC')).toBe(true);
   });
@@ -171,6 +210,8 @@ describe('time zones from the tz database', () => {
       process.env.TZ = 'Asia/Tokyo';
       expect(localZoneName()).toBe('Asia/Tokyo');
       process.env.TZ = ':Europe/Berlin';
+      expect(localZoneName()).toBe('Europe/Berlin');
+      process.env.TZ = 'posix/Europe/Berlin';
       expect(localZoneName()).toBe('Europe/Berlin');
       process.env.TZ = 'Not/AZone';
       expect(localZoneName()).toBe('UTC');
