@@ -150,7 +150,13 @@ describe('backups with real rsync', () => {
     const share = path.join(dir.dir, 'quick-check');
     await mkdir(path.join(share, 'sub'), { recursive: true });
     const names = ['a.txt', 'sub/b.txt', 'sub/c d.txt', 'e.txt'];
-    for (const n of names) await writeFile(path.join(share, n), `content of ${n}\n`);
+    // Whole-second times: a time set back from stat's milliseconds would lose the nanoseconds
+    // rsync compares, and rsync would then copy the file instead of trusting its quick check.
+    const stamp = new Date(Math.floor(Date.now() / 1000) * 1000 - 86_400_000);
+    for (const n of names) {
+      await writeFile(path.join(share, n), `content of ${n}\n`);
+      await utimes(path.join(share, n), stamp, stamp);
+    }
     const job = (await api('GET', `/backup/jobs/${jobId}`)).json.job;
     const made = await api('POST', '/backup/jobs', {
       name: 'Quick check',
@@ -168,9 +174,8 @@ describe('backups with real rsync', () => {
 
     // Same size, same mtime, other bytes: rsync links the old copy, the comparison must not.
     const victim = path.join(share, 'sub', 'c d.txt');
-    const before = await stat(victim);
     await writeFile(victim, 'CONTENT OF sub/c d.txt\n');
-    await utimes(victim, before.atime, before.mtime);
+    await utimes(victim, stamp, stamp);
     const second = await finished((await api('POST', `/backup/jobs/${id}/run`)).json.run.id);
     expect(second.status).toBe('warning');
     expect(second.stats).toMatchObject({ files: names.length, regularFilesTransferred: 0 });
