@@ -49,7 +49,7 @@ export async function startApplianceInLab(
       '/usr/bin/env',
       process.execPath,
       // The flags of `npm start` and system/caretaker.service (see there why).
-      '--max-semi-space-size=4',
+      '--max-semi-space-size=2',
       '--heap-growing-percent=30',
       ...(opts.nodeArgs ?? []),
       CLI,
