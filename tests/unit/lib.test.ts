@@ -1,3 +1,4 @@
+import { formatDuration } from '../../src/core/time.js';
 import { describe, it, expect } from 'vitest';
 import { SecretBox } from '../../src/lib/secret-box.js';
 import { runProgram } from '../../src/lib/spawn.js';
@@ -48,5 +49,16 @@ describe('runProgram (argument arrays, no shell)', () => {
     await expect(
       runProgram('yes', ['flood'], { timeoutMs: 10_000, maxStdoutBytes: 1 << 20 }),
     ).rejects.toMatchObject({ code: 'OUTPUT_TOO_LARGE' });
+  });
+});
+
+describe('formatDuration', () => {
+  it('never rounds a unit up to a count it cannot show, and gives days past two days', () => {
+    expect(formatDuration(250.4)).toBe('250 ms');
+    expect(formatDuration(59_960)).toBe('59.9 s');
+    expect(formatDuration(239_600)).toBe('3 min 59 s');
+    expect(formatDuration(3_600_000 + 5 * 60_000)).toBe('1 h 5 min');
+    expect(formatDuration(47 * 3_600_000 + 59 * 60_000)).toBe('47 h 59 min');
+    expect(formatDuration(30 * 86_400_000 + 5 * 3_600_000)).toBe('30 d 5 h');
   });
 });
