@@ -21,9 +21,11 @@ export const siteSettingsSchema = z
   })
   .strict();
 
+const DEFAULT_SITE_NAME = 'Branch office';
+
 export function defaultSite(): SiteSettings {
   return {
-    name: 'Branch office',
+    name: DEFAULT_SITE_NAME,
     location: '',
     timezone: localZoneName(),
     contact: '',
@@ -44,7 +46,7 @@ export class SiteService {
 
   /** The site name for page titles, without a store read. */
   name(): string {
-    return this.cached?.name ?? defaultSite().name;
+    return this.cached?.name ?? DEFAULT_SITE_NAME;
   }
 
   async update(input: SiteSettings, ctx: RequestContext): Promise<SiteSettings> {

@@ -269,32 +269,18 @@ export function wallClock(t: number, tz: string): number {
 
 /** The zone's offset from UTC at instant `t`, in ms (Berlin in summer: +7 200 000). */
 export function zoneOffset(t: number, tz: string): number {
-  const whole = Math.floor(t / 1000) * 1000;
-  return wallClock(whole, tz) - whole;
+  return validTime(t) ? timeZone(safeTimeZone(tz)).offsetAt(t) : 0;
 }
 
 /**
  * The instant a wall-clock time (as from wallClock) happens in `tz`. `exact` is false when that
- * wall time does not exist (skipped by a daylight-saving change); `t` is then the instant the
- * clock jumped to. Of a wall time that happens twice, the first one.
+ * wall time does not exist (skipped by a daylight-saving change); `t` is then read with the
+ * offset before the change, past the jump. Of a wall time that happens twice, the first one.
  */
 export function fromWallClock(wall: number, tz: string): { t: number; exact: boolean } {
-  // Offsets are within ±14 h and change at most once in a day or two: the offsets a day either
-  // side are the only candidates.
-  const offsets = new Set([
-    zoneOffset(wall - DAY, tz),
-    zoneOffset(wall, tz),
-    zoneOffset(wall + DAY, tz),
-  ]);
-  let best: number | undefined;
-  let latest = -Infinity;
-  for (const o of offsets) {
-    const t = wall - o;
-    latest = Math.max(latest, t);
-    if (wallClock(t, tz) === wall && (best === undefined || t < best)) best = t;
-  }
-  // In a gap, the earlier offset gives the instant the clock jumped at (for the gap's start).
-  return best !== undefined ? { t: best, exact: true } : { t: latest, exact: false };
+  const zone = timeZone(safeTimeZone(tz));
+  const at = zone.instantsOf(wall);
+  return at.length ? { t: at[0]!, exact: true } : { t: zone.instantOf(wall), exact: false };
 }
 
 /** "2024-03-31T14:05" for a datetime-local input, in the site's time zone. */
