@@ -3,7 +3,7 @@
  * enough), new elements set to `fillWith`. It grows by an eighth at a time, not by doubling: the
  * per-device arrays of a thousand devices would be a third empty.
  */
-export function grown<T extends Int32Array | Uint32Array | Uint8Array | Float64Array>(
+export function grown<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array>(
   a: T,
   size: number,
   fillWith = 0,

@@ -9,6 +9,8 @@ import {
   encodeBuckets,
   decodeBuckets,
   quantize,
+  toWord,
+  fromWord,
   type Bucket,
 } from './series-codec.js';
 import {
@@ -23,6 +25,7 @@ import {
 } from '../monitor/tiers.js';
 import type { Sample } from '../monitor/types.js';
 import { StringPool } from '../lib/string-pool.js';
+import { encodeRow, decodeRow, rowValue } from './row-codec.js';
 import { grown } from '../lib/grow.js';
 import {
   DeviceSeries,
@@ -37,7 +40,8 @@ import {
  * values):
  *
  *   r!<minute>!<device>!<source>!<sec>        one row per device, source and poll: the values of
- *                                             that poll (the open hour, before it is sealed)
+ *                                             that poll (the open hour, before it is sealed;
+ *                                             encoded by row-codec)
  *   c!raw!<hour>!<device>!~<source>           time column of a sealed hour
  *   c!raw!<hour>!<device>!<col>               values of one series for that hour
  *   c!<tier>!<window>!<device>!<col>          rollup buckets (min, max, sum, count) of a window
@@ -141,50 +145,31 @@ const rowSource = (k: string) =>
   k.slice(k.lastIndexOf('!', k.length - 12) + 1, -11) as MetricSource;
 const rowSec = (k: string) => Number(k.slice(k.lastIndexOf('!') + 1));
 
-function encodeRow(cols: readonly number[], vals: readonly number[]): Uint8Array {
-  const buf = Buffer.allocUnsafe(4 + cols.length * 12);
-  let o = buf.writeUInt32LE(cols.length, 0);
-  for (let i = 0; i < cols.length; i++) {
-    o = buf.writeUInt32LE(cols[i]!, o);
-    o = buf.writeDoubleLE(vals[i]!, o);
-  }
-  return buf.subarray(0, o);
-}
-
-function decodeRow(buf: Uint8Array): Map<number, number> {
-  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const out = new Map<number, number>();
-  // A row too short to hold its count is damaged: it reads as empty (a gap), never as an error.
-  const n = b.length >= 4 ? b.readUInt32LE(0) : 0;
-  for (let i = 0, o = 4; i < n && o + 12 <= b.length; i++, o += 12)
-    out.set(b.readUInt32LE(o), b.readDoubleLE(o + 4));
-  return out;
-}
-
 /**
  * The newest value of each column of a device, in two typed arrays indexed by column: a site with
- * a few hundred thousand series keeps them in a few MB instead of as objects.
+ * a few hundred thousand series keeps them in a few MB instead of as objects. A value is kept as
+ * its stored 32-bit word (`toWord`): what a read of the store returns, in half a Float64's room.
  */
 class LatestValues {
   /** Seconds (0: none yet); unsigned 32 bits last until 2106. */
   private t = new Uint32Array(0);
-  private v = new Float64Array(0);
+  private w = new Uint32Array(0);
   set(col: number, t: number, v: number): void {
     if (col >= this.t.length) {
       this.t = grown(this.t, col + 1);
-      this.v = grown(this.v, this.t.length);
+      this.w = grown(this.w, this.t.length);
     }
     this.t[col] = t;
-    this.v[col] = v;
+    this.w[col] = toWord(v);
   }
   get(col: number): { t: number; v: number } | undefined {
     const t = this.t[col];
-    return !t ? undefined : { t, v: this.v[col]! };
+    return !t ? undefined : { t, v: fromWord(this.w[col]!) };
   }
   /** The value if it was written at `afterS` (seconds) or later, else NaN; allocates nothing. */
   valueSince(col: number, afterS: number): number {
     const t = this.t[col];
-    return t && t >= afterS ? this.v[col]! : Number.NaN;
+    return t && t >= afterS ? fromWord(this.w[col]!) : Number.NaN;
   }
 }
 
@@ -195,15 +180,6 @@ export interface LatestReader {
 }
 
 const NO_LATEST: LatestReader = { get: () => undefined, valueSince: () => Number.NaN };
-
-/** One column's value in a row, without decoding the rest of it. */
-function rowValue(buf: Uint8Array, col: number): number | undefined {
-  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const n = b.length >= 4 ? b.readUInt32LE(0) : 0;
-  for (let i = 0, o = 4; i < n && o + 12 <= b.length; i++, o += 12)
-    if (b.readUInt32LE(o) === col) return b.readDoubleLE(o + 4);
-  return undefined;
-}
 
 export class MetricsStore {
   private readonly data;
@@ -343,7 +319,7 @@ export class MetricsStore {
       if (sources.size === 0) missing.delete(deviceId);
       this.sawRow(deviceId, source, sec);
       const m = this.latestOf(deviceId);
-      for (const [c, val] of decodeRow(v)) m.set(c, sec, quantize(val));
+      for (const [c, val] of decodeRow(v)) m.set(c, sec, val);
       this.newestS = Math.max(this.newestS, sec);
     };
     // Newest minute first, and in a minute a pair's newest second first: the first row met of
@@ -463,7 +439,7 @@ export class MetricsStore {
         this.newestS = Math.max(this.newestS, l.t);
         this.sawRow(l.d, l.source, l.t);
         const m = this.latestOf(l.d);
-        l.cols.forEach((c, i) => m.set(c, l.t, quantize(l.vals[i]!)));
+        l.cols.forEach((c, i) => m.set(c, l.t, l.vals[i]!));
       }
       return true;
     });

@@ -41,16 +41,31 @@ export interface SeriesIndexJson {
 
 export const SOURCES: readonly MetricSource[] = ['reach', 'snmp', 'svc'];
 
+/** Metric names by number, for every device: a few dozen, so a series' metric takes 16 bits. */
+const metricNames: string[] = [];
+const metricIds = new Map<string, number>();
+
+function metricId(name: string): number | undefined {
+  let id = metricIds.get(name);
+  if (id === undefined && metricNames.length < 0xffff) {
+    id = metricNames.length;
+    metricNames.push(JSON.parse(JSON.stringify(name)) as string);
+    metricIds.set(metricNames[id]!, id);
+  }
+  return id;
+}
+
 /**
- * The series of one device in typed arrays indexed by column number: metric, instance and label
- * are numbers from the store's StringPool, so that a series costs some 24 bytes (with its slot in
- * an open-addressing hash table, an Int32Array of column + 1, from (metric, instance) to column)
- * and no heap object. A 1,000-device site has some 330,000 series, all polled every minute: as
+ * The series of one device in typed arrays indexed by column number: instance and label are
+ * numbers from the store's StringPool and the metric one of metricId's, so that a series costs
+ * some 18 bytes (with its slot in an open-addressing hash table of column + 1, from (metric,
+ * instance) to column) and no heap object. A 1,000-device site has some 330,000 series, all polled every minute: as
  * objects with Maps per metric they held about 12 MiB, as arrays of strings about 16 MiB.
  */
 export class DeviceSeries {
   next = 0;
-  private metric = new Int32Array(0);
+  /** Number of the metric's name (see metricId). */
+  private metric = new Uint16Array(0);
   private source = new Uint8Array(0);
   /** First sample, in seconds (unsigned 32 bits last until 2106). */
   private first = new Uint32Array(0);
@@ -58,8 +73,11 @@ export class DeviceSeries {
   private instance = new Int32Array(0);
   /** Pool id of the label; -1: none. */
   private label = new Int32Array(0);
-  /** (metric id, instance id) → column + 1 (0: empty), linear probing, at most 70 % full. */
-  private slots = new Int32Array(16);
+  /**
+   * (metric id, instance id) → column + 1 (0: empty), linear probing, at most 70 % full; 16 bits
+   * a slot until a device has 65,535 columns.
+   */
+  private slots: Uint16Array | Int32Array = new Uint16Array(16);
   private filled = 0;
 
   constructor(
@@ -95,23 +113,24 @@ export class DeviceSeries {
 
   toJson(): SeriesIndexJson {
     const strings: string[] = [];
-    const at = new Map<number, number>();
-    const ref = (id: number) => {
-      let k = at.get(id);
+    const at = new Map<string, number>();
+    const refName = (name: string) => {
+      let k = at.get(name);
       if (k === undefined) {
         k = strings.length;
-        strings.push(this.pool.nameOf(id));
-        at.set(id, k);
+        strings.push(name);
+        at.set(name, k);
       }
       return k;
     };
+    const ref = (id: number) => refName(this.pool.nameOf(id));
     const out = { c: [] as number[], m: [] as number[], i: [] as number[], l: [] as number[] };
     const s: number[] = [];
     const f: number[] = [];
     for (let c = 0; c < this.instance.length; c++) {
       if (!this.has(c)) continue;
       out.c.push(c);
-      out.m.push(ref(this.metric[c]!));
+      out.m.push(refName(metricNames[this.metric[c]!]!));
       out.i.push(ref(this.instance[c]!));
       out.l.push(this.label[c] === -1 ? -1 : ref(this.label[c]!));
       s.push(this.source[c]!);
@@ -136,7 +155,7 @@ export class DeviceSeries {
 
   /** The column of (metric, instance), or -1. */
   find(metric: string, instance: string): number {
-    const id = this.pool.peekId(metric);
+    const id = metricIds.get(metric);
     const inst = this.pool.peekId(instance);
     if (id === undefined || inst === undefined) return -1;
     return this.slots[this.slotOf(id, inst)]! - 1;
@@ -147,7 +166,7 @@ export class DeviceSeries {
    * /metrics builder and charts, not the poll path); undefined when the device has none.
    */
   instancesOf(metric: string): ReadonlyMap<string, number> | undefined {
-    const id = this.pool.peekId(metric);
+    const id = metricIds.get(metric);
     if (id === undefined) return undefined;
     let out: Map<string, number> | undefined;
     for (let c = 0; c < this.instance.length; c++)
@@ -189,7 +208,7 @@ export class DeviceSeries {
     const label = this.labelOf(c);
     return {
       c,
-      metric: this.pool.nameOf(this.metric[c]!) as MetricName,
+      metric: metricNames[this.metric[c]!] as MetricName,
       instance: this.pool.nameOf(this.instance[c]!),
       source: this.sourceOf(c),
       ...(label !== undefined ? { label } : {}),
@@ -219,8 +238,10 @@ export class DeviceSeries {
     firstS: number,
     label: string | undefined,
   ): void {
+    const id = metricId(metric);
+    // Beyond 65,535 distinct metric names (never, short of a damaged index) a series is left out.
+    if (id === undefined) return;
     this.ensure(c + 1);
-    const id = this.pool.idOf(metric);
     const inst = this.pool.idOf(instance);
     this.metric[c] = id;
     this.source[c] = Math.max(0, SOURCES.indexOf(source));
@@ -228,6 +249,7 @@ export class DeviceSeries {
     this.instance[c] = inst;
     this.label[c] = label === undefined ? -1 : this.pool.idOf(label);
     if ((this.filled + 1) * 10 > this.slots.length * 7) this.rehash(this.slots.length * 2);
+    else if (c + 1 > 0xffff && this.slots instanceof Uint16Array) this.rehash(this.slots.length);
     const i = this.slotOf(id, inst);
     if (this.slots[i] === 0) this.filled += 1;
     // A later column for the same (metric, instance) wins, as the lookup always did.
@@ -254,7 +276,10 @@ export class DeviceSeries {
 
   private rehash(size: number): void {
     const old = this.slots;
-    this.slots = new Int32Array(size);
+    this.slots =
+      this.next >= 0xffff || this.metric.length > 0xffff
+        ? new Int32Array(size)
+        : new Uint16Array(size);
     for (const s of old)
       if (s !== 0) this.slots[this.slotOf(this.metric[s - 1]!, this.instance[s - 1]!)] = s;
   }

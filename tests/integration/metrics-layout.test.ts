@@ -12,6 +12,7 @@ import { exportAppliance, importAppliance } from '../../src/backup/appliance-exp
 import { tempDir } from '../helpers/temp-dir.js';
 import { metricsEnv, T0, MIN, HOUR, type MetricsEnv } from '../helpers/metrics-env.js';
 import type { MetricsEntry, MetricsUsage } from '../../src/store/metrics.js';
+import { decodeRow } from '../../src/store/row-codec.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -139,7 +140,57 @@ async function older(converted?: number) {
   return { env, before, usage, old };
 }
 
+/** A row as format 1 stored it (until 2026-11-27): u32le n, then (u32le col, f64le value) each. */
+function format1Row(v: Buffer): Buffer {
+  const values = [...decodeRow(v)];
+  const b = Buffer.alloc(4 + values.length * 12);
+  b.writeUInt32LE(values.length, 0);
+  values.forEach(([c, x], i) => {
+    b.writeUInt32LE(c, 4 + i * 12);
+    b.writeDoubleLE(x, 8 + i * 12);
+  });
+  return b;
+}
+
 describe('metrics written by an older layout', () => {
+  it('open rows in the first row format read, merge with a repeated poll and seal intact', async () => {
+    const env = await filled();
+    const before = await snapshot(env);
+    const usage = env.store.metrics.usage();
+    await env.store.close();
+    const entries = await entriesOf(metricsDir(env.dir));
+    let grew = 0;
+    const old: Entry[] = [];
+    for (const [k, v] of entries)
+      if (k.startsWith('!metrics!r!')) {
+        const row = format1Row(v);
+        grew += row.byteLength - v.byteLength;
+        old.push([k, row]);
+      }
+    // A row of format 1 is three times as large: 12 bytes a value.
+    expect(grew).toBeGreaterThan(0);
+    const u = { ...usage, rows: usage.rows + grew };
+    old.push(['!metrics-meta!usage', Buffer.from(JSON.stringify(u))]);
+    await putAll(metricsDir(env.dir), old);
+    await env.reopen();
+    expect(await snapshot(env)).toEqual(before);
+    expect(await env.store.metrics.recount()).toEqual(u);
+    // The clock stepped back onto the newest poll: its row (format 1) is merged into, not lost.
+    const last = T0 + 94 * MIN;
+    env.clock.t = last;
+    const again = cycle(last).map((e) => ({
+      ...e,
+      samples: [{ metric: 'mem.used_pct' as const, instance: '', value: 42 }],
+    }));
+    expect(await env.metrics.write(again)).toBe(true);
+    expect(await env.store.metrics.recount()).toEqual(env.store.metrics.usage());
+    const merged = await snapshot(env);
+    expect(merged).toEqual(before);
+    const mem = await env.metrics.query('d1~mem.used_pct~', T0, T0 + 2 * HOUR, { tier: 'raw' });
+    expect(mem.points.map((p) => [p.t, p.avg])).toEqual([[last, 42]]);
+    await expectSame(env, before, env.store.metrics.usage());
+  });
+
   it('move from the main LevelDB into their own, rows keyed by time, every sample intact', async () => {
     const { env, before, usage, old } = await older();
     await putAll(levelDir(env.dir), old);

@@ -74,14 +74,14 @@ describe('metrics store', () => {
     expect(before5m.length).toBeGreaterThan(0);
     // One cycle bigger than the whole quota (e.g. a large switch stack discovered at once).
     const at = env.clock.t;
-    const huge: MetricsEntry[] = Array.from({ length: 200 }, (_, d) => ({
+    const huge: MetricsEntry[] = Array.from({ length: 600 }, (_, d) => ({
       deviceId: `big${d}`,
       source: 'snmp' as const,
       at,
       samples: Array.from({ length: 300 }, (_, k) => ({
         metric: 'if.in_bps' as const,
         instance: String(k),
-        value: k,
+        value: 1000.123 * k + d,
       })),
     }));
     expect(await env.metrics.write(huge)).toBe(false);

@@ -114,6 +114,24 @@ describe('compact series index', () => {
     expect(back.find('cpu.load_pct', '2999')).toBe(want.get('cpu.load_pct 2999'));
   });
 
+  it('finds every column of a device with more than 65,535 (its hash slots widen)', () => {
+    const d = new DeviceSeries('stack', new StringPool());
+    const n = 70_000;
+    for (let i = 0; i < n; i++)
+      d.add(i % 2 ? 'if.in_bps' : 'if.out_bps', String(i >> 1), 'snmp', 1);
+    let wrong = 0;
+    for (let i = 0; i < n; i++)
+      if (d.find(i % 2 ? 'if.in_bps' : 'if.out_bps', String(i >> 1)) !== i) wrong++;
+    expect(wrong).toBe(0);
+    const clone = d.clone();
+    expect(clone.add('cpu.load_pct', '', 'snmp', 2)).toBe(n);
+    expect(clone.find('cpu.load_pct', '')).toBe(n);
+    expect(d.find('cpu.load_pct', '')).toBe(-1);
+    const back = DeviceSeries.fromJson(clone.toJson(), new StringPool());
+    expect(back.find('if.in_bps', String((n - 1) >> 1))).toBe(n - 1);
+    expect(back.col(n)).toMatchObject({ metric: 'cpu.load_pct', instance: '', first: 2 });
+  });
+
   it('shares equal strings between devices', () => {
     const pool = new StringPool();
     const a = pool.intern(['Gi0', '/1'].join(''));
