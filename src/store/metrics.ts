@@ -146,30 +146,26 @@ const rowSource = (k: string) =>
 const rowSec = (k: string) => Number(k.slice(k.lastIndexOf('!') + 1));
 
 /**
- * The newest value of each column of a device, in two typed arrays indexed by column: a site with
- * a few hundred thousand series keeps them in a few MB instead of as objects. A value is kept as
- * its stored 32-bit word (`toWord`): what a read of the store returns, in half a Float64's room.
+ * The newest value of each column of a device, in one typed array: a site with a few hundred
+ * thousand series keeps them in a few MB instead of as objects. Column c is at 2c (its time in
+ * seconds, 0: none yet; unsigned 32 bits last until 2106) and 2c + 1 (its value as the stored
+ * 32-bit word, `toWord`: what a read of the store returns, in half a Float64's room).
  */
 class LatestValues {
-  /** Seconds (0: none yet); unsigned 32 bits last until 2106. */
-  private t = new Uint32Array(0);
-  private w = new Uint32Array(0);
+  private tw = new Uint32Array(0);
   set(col: number, t: number, v: number): void {
-    if (col >= this.t.length) {
-      this.t = grown(this.t, col + 1);
-      this.w = grown(this.w, this.t.length);
-    }
-    this.t[col] = t;
-    this.w[col] = toWord(v);
+    if (2 * col + 1 >= this.tw.length) this.tw = grown(this.tw, 2 * col + 2);
+    this.tw[2 * col] = t;
+    this.tw[2 * col + 1] = toWord(v);
   }
   get(col: number): { t: number; v: number } | undefined {
-    const t = this.t[col];
-    return !t ? undefined : { t, v: fromWord(this.w[col]!) };
+    const t = this.tw[2 * col];
+    return !t ? undefined : { t, v: fromWord(this.tw[2 * col + 1]!) };
   }
   /** The value if it was written at `afterS` (seconds) or later, else NaN; allocates nothing. */
   valueSince(col: number, afterS: number): number {
-    const t = this.t[col];
-    return t && t >= afterS ? fromWord(this.w[col]!) : Number.NaN;
+    const t = this.tw[2 * col];
+    return t && t >= afterS ? fromWord(this.tw[2 * col + 1]!) : Number.NaN;
   }
 }
 

@@ -44,10 +44,13 @@ export const SOURCES: readonly MetricSource[] = ['reach', 'snmp', 'svc'];
 /** Metric names by number, for every device: a few dozen, so a series' metric takes 16 bits. */
 const metricNames: string[] = [];
 const metricIds = new Map<string, number>();
+/** Metric numbers take the low 14 bits of a column's kind, its source the top 2. */
+const METRIC_BITS = 14;
+const METRIC_MASK = (1 << METRIC_BITS) - 1;
 
 function metricId(name: string): number | undefined {
   let id = metricIds.get(name);
-  if (id === undefined && metricNames.length < 0xffff) {
+  if (id === undefined && metricNames.length <= METRIC_MASK) {
     id = metricNames.length;
     metricNames.push(JSON.parse(JSON.stringify(name)) as string);
     metricIds.set(metricNames[id]!, id);
@@ -56,23 +59,23 @@ function metricId(name: string): number | undefined {
 }
 
 /**
- * The series of one device in typed arrays indexed by column number: instance and label are
+ * The series of one device in three typed arrays indexed by column number: instance and label are
  * numbers from the store's StringPool and the metric one of metricId's, so that a series costs
- * some 18 bytes (with its slot in an open-addressing hash table of column + 1, from (metric,
- * instance) to column) and no heap object. A 1,000-device site has some 330,000 series, all polled every minute: as
+ * some 17 bytes (with its slot in an open-addressing hash table of column + 1, from (metric,
+ * instance) to column) and no heap object; a device, three typed arrays (each one costs some
+ * 300 bytes beside its contents). A 1,000-device site has some 330,000 series, all polled every minute: as
  * objects with Maps per metric they held about 12 MiB, as arrays of strings about 16 MiB.
  */
 export class DeviceSeries {
   next = 0;
-  /** Number of the metric's name (see metricId). */
-  private metric = new Uint16Array(0);
-  private source = new Uint8Array(0);
-  /** First sample, in seconds (unsigned 32 bits last until 2106). */
-  private first = new Uint32Array(0);
-  /** Pool id of the instance; -1: no such column. */
-  private instance = new Int32Array(0);
-  /** Pool id of the label; -1: none. */
-  private label = new Int32Array(0);
+  /** Per column: the number of its metric's name (see metricId) | its source's << 14. */
+  private kinds = new Uint16Array(0);
+  /**
+   * Per column c, at 3c: the pool id of its instance (-1: no such column), at 3c + 1 the pool id
+   * of its label (-1: none), at 3c + 2 its first sample in seconds (as unsigned 32 bits: they
+   * last until 2106).
+   */
+  private parts = new Int32Array(0);
   /**
    * (metric id, instance id) → column + 1 (0: empty), linear probing, at most 70 % full; 16 bits
    * a slot until a device has 65,535 columns.
@@ -127,14 +130,15 @@ export class DeviceSeries {
     const out = { c: [] as number[], m: [] as number[], i: [] as number[], l: [] as number[] };
     const s: number[] = [];
     const f: number[] = [];
-    for (let c = 0; c < this.instance.length; c++) {
+    for (let c = 0; c < this.kinds.length; c++) {
       if (!this.has(c)) continue;
       out.c.push(c);
-      out.m.push(refName(metricNames[this.metric[c]!]!));
-      out.i.push(ref(this.instance[c]!));
-      out.l.push(this.label[c] === -1 ? -1 : ref(this.label[c]!));
-      s.push(this.source[c]!);
-      f.push(this.first[c]!);
+      out.m.push(refName(metricNames[this.metricOf(c)]!));
+      out.i.push(ref(this.instanceOf(c)));
+      const label = this.parts[3 * c + 1]!;
+      out.l.push(label === -1 ? -1 : ref(label));
+      s.push(this.kinds[c]! >> METRIC_BITS);
+      f.push(this.firstOf(c));
     }
     return { deviceId: this.deviceId, next: this.next, strings, ...out, s, f };
   }
@@ -143,11 +147,8 @@ export class DeviceSeries {
   clone(): DeviceSeries {
     const d = new DeviceSeries(this.deviceId, this.pool);
     d.next = this.next;
-    d.metric = this.metric.slice();
-    d.source = this.source.slice();
-    d.first = this.first.slice();
-    d.instance = this.instance.slice();
-    d.label = this.label.slice();
+    d.kinds = this.kinds.slice();
+    d.parts = this.parts.slice();
     d.slots = this.slots.slice();
     d.filled = this.filled;
     return d;
@@ -169,19 +170,19 @@ export class DeviceSeries {
     const id = metricIds.get(metric);
     if (id === undefined) return undefined;
     let out: Map<string, number> | undefined;
-    for (let c = 0; c < this.instance.length; c++)
-      if (this.metric[c] === id && this.instance[c] !== -1)
-        (out ??= new Map()).set(this.pool.nameOf(this.instance[c]!), c);
+    for (let c = 0; c < this.kinds.length; c++)
+      if (this.metricOf(c) === id && this.has(c))
+        (out ??= new Map()).set(this.pool.nameOf(this.instanceOf(c)), c);
     return out;
   }
 
   labelOf(c: number): string | undefined {
-    const id = this.label[c];
+    const id = c >= 0 && c < this.kinds.length ? this.parts[3 * c + 1] : undefined;
     return id === undefined || id === -1 ? undefined : this.pool.nameOf(id);
   }
 
   setLabel(c: number, label: string): void {
-    this.label[c] = this.pool.idOf(label);
+    this.parts[3 * c + 1] = this.pool.idOf(label);
   }
 
   /** Adds a series; returns its column. */
@@ -192,15 +193,15 @@ export class DeviceSeries {
   }
 
   has(c: number): boolean {
-    return c >= 0 && c < this.instance.length && this.instance[c] !== -1;
+    return c >= 0 && c < this.kinds.length && this.parts[3 * c] !== -1;
   }
 
   sourceOf(c: number): MetricSource {
-    return SOURCES[this.source[c]!]!;
+    return SOURCES[this.kinds[c]! >> METRIC_BITS]!;
   }
 
   firstOf(c: number): number {
-    return this.first[c]!;
+    return this.parts[3 * c + 2]! >>> 0;
   }
 
   col(c: number): SeriesColumn | undefined {
@@ -208,25 +209,25 @@ export class DeviceSeries {
     const label = this.labelOf(c);
     return {
       c,
-      metric: metricNames[this.metric[c]!] as MetricName,
-      instance: this.pool.nameOf(this.instance[c]!),
+      metric: metricNames[this.metricOf(c)] as MetricName,
+      instance: this.pool.nameOf(this.instanceOf(c)),
       source: this.sourceOf(c),
       ...(label !== undefined ? { label } : {}),
-      first: this.first[c]!,
+      first: this.firstOf(c),
     };
   }
 
   /** Every series, in column order (built on demand: for listing, sealing and rollups). */
   cols(filter?: (c: number) => boolean): SeriesColumn[] {
     const out: SeriesColumn[] = [];
-    for (let c = 0; c < this.instance.length; c++)
+    for (let c = 0; c < this.kinds.length; c++)
       if (this.has(c) && (!filter || filter(c))) out.push(this.col(c)!);
     return out;
   }
 
   get size(): number {
     let n = 0;
-    for (let c = 0; c < this.instance.length; c++) if (this.has(c)) n += 1;
+    for (let c = 0; c < this.kinds.length; c++) if (this.has(c)) n += 1;
     return n;
   }
 
@@ -243,11 +244,10 @@ export class DeviceSeries {
     if (id === undefined) return;
     this.ensure(c + 1);
     const inst = this.pool.idOf(instance);
-    this.metric[c] = id;
-    this.source[c] = Math.max(0, SOURCES.indexOf(source));
-    this.first[c] = Math.max(0, Math.min(firstS, 0xffffffff));
-    this.instance[c] = inst;
-    this.label[c] = label === undefined ? -1 : this.pool.idOf(label);
+    this.kinds[c] = id | (Math.max(0, SOURCES.indexOf(source)) << METRIC_BITS);
+    this.parts[3 * c] = inst;
+    this.parts[3 * c + 1] = label === undefined ? -1 : this.pool.idOf(label);
+    this.parts[3 * c + 2] = Math.max(0, Math.min(firstS, 0xffffffff)) | 0;
     if ((this.filled + 1) * 10 > this.slots.length * 7) this.rehash(this.slots.length * 2);
     else if (c + 1 > 0xffff && this.slots instanceof Uint16Array) this.rehash(this.slots.length);
     const i = this.slotOf(id, inst);
@@ -270,26 +270,36 @@ export class DeviceSeries {
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const s = this.slots[i]!;
       if (s === 0) return i;
-      if (this.metric[s - 1] === id && this.instance[s - 1] === inst) return i;
+      if (this.metricOf(s - 1) === id && this.instanceOf(s - 1) === inst) return i;
     }
   }
 
   private rehash(size: number): void {
     const old = this.slots;
     this.slots =
-      this.next >= 0xffff || this.metric.length > 0xffff
+      this.next >= 0xffff || this.kinds.length > 0xffff
         ? new Int32Array(size)
         : new Uint16Array(size);
     for (const s of old)
-      if (s !== 0) this.slots[this.slotOf(this.metric[s - 1]!, this.instance[s - 1]!)] = s;
+      if (s !== 0) this.slots[this.slotOf(this.metricOf(s - 1), this.instanceOf(s - 1))] = s;
   }
 
   private ensure(size: number): void {
-    if (size <= this.metric.length) return;
-    this.metric = grown(this.metric, size);
-    this.source = grown(this.source, this.metric.length);
-    this.first = grown(this.first, this.metric.length);
-    this.instance = grown(this.instance, this.metric.length, -1);
-    this.label = grown(this.label, this.metric.length, -1);
+    if (size <= this.kinds.length) return;
+    const had = this.kinds.length;
+    this.kinds = grown(this.kinds, size);
+    const parts = new Int32Array(this.kinds.length * 3);
+    parts.set(this.parts);
+    // new columns: no instance (absent), no label, first 0
+    for (let c = had; c < this.kinds.length; c++) parts[3 * c] = parts[3 * c + 1] = -1;
+    this.parts = parts;
+  }
+
+  private metricOf(c: number): number {
+    return this.kinds[c]! & METRIC_MASK;
+  }
+
+  private instanceOf(c: number): number {
+    return this.parts[3 * c]!;
   }
 }
