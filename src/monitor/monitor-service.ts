@@ -3,6 +3,11 @@ import type { Clock } from '../core/time.js';
 import type { Logger } from '../lib/logger.js';
 import type { Config } from '../config/schema.js';
 import type { DeviceRecord } from '../store/types.js';
+
+/** What an SNMP poll needs of a device's record. */
+type PollTarget = Pick<DeviceRecord, 'id' | 'name' | 'type' | 'ip' | 'lastScanId'> & {
+  credentialId: string;
+};
 import type { MonitorStateRecord } from '../store/monitor-state.js';
 import type { MetricsEntry } from '../store/metrics.js';
 import type { BatchOp } from '../store/db.js';
@@ -290,7 +295,19 @@ export class MonitorService {
 
   async pollCycle(signal: AbortSignal): Promise<string> {
     const { store, config } = this.deps;
-    const devices = (await store.devices.list()).filter((d) => d.snmp.ok && d.snmp.credentialId);
+    // A cycle holds its device list until its last poll: only what polling needs of each record
+    // (a thousand whole records, with their descriptions and services, are about 1.5 MiB).
+    const devices: PollTarget[] = [];
+    for (const d of await store.devices.list())
+      if (d.snmp.ok && d.snmp.credentialId)
+        devices.push({
+          id: d.id,
+          name: d.name,
+          type: d.type,
+          ip: d.ip,
+          lastScanId: d.lastScanId,
+          credentialId: d.snmp.credentialId,
+        });
     if (devices.length === 0) return 'no devices answer SNMP yet';
     const creds = new Map((await this.deps.credentials.unsealedAll()).map((c) => [c.id, c.cred]));
     let outcomes: DeviceOutcome[] = [];
@@ -315,7 +332,7 @@ export class MonitorService {
     const worker = async () => {
       while (next < devices.length && !signal.aborted && !commitError) {
         const d = devices[next++]!;
-        const cred = creds.get(d.snmp.credentialId!);
+        const cred = creds.get(d.credentialId);
         const result = cred ? await this.pollOne(d, cred, signal) : this.noCredential(d);
         // Only the SNMP part: the reach part may have moved on while this cycle ran.
         const snmp = result.state;
@@ -340,7 +357,7 @@ export class MonitorService {
   }
 
   /** The device's poll plan, from the cached interfaces and caps (see `plans`). */
-  private async planFor(d: DeviceRecord): Promise<PollPlan> {
+  private async planFor(d: Pick<DeviceRecord, 'id' | 'lastScanId'>): Promise<PollPlan> {
     let cached = this.plans.get(d.id);
     if (cached?.scanId !== d.lastScanId) {
       // Only what a poll needs: the inventory's records have MACs, types and more.
@@ -372,7 +389,7 @@ export class MonitorService {
     return cached.plan;
   }
 
-  private noCredential(d: DeviceRecord) {
+  private noCredential(d: PollTarget) {
     const error = {
       code: 'SNMP_NO_CREDENTIAL',
       message: 'The device’s SNMP credential was deleted.',
@@ -388,7 +405,7 @@ export class MonitorService {
     };
   }
 
-  private async pollOne(d: DeviceRecord, cred: SnmpCredential, parent: AbortSignal) {
+  private async pollOne(d: PollTarget, cred: SnmpCredential, parent: AbortSignal) {
     const { config, clock, logger } = this.deps;
     const at = clock.now();
     // Declared out here for `finally`, created in `try`: a synchronous throw (a bad address or
@@ -557,7 +574,7 @@ export class MonitorService {
     return `${summary.ran - summary.failed} of ${summary.ran} checks passed`;
   }
 
-  private base(d: DeviceRecord, at: number): DeviceObservation {
+  private base(d: Pick<DeviceRecord, 'id' | 'name' | 'type'>, at: number): DeviceObservation {
     return {
       deviceId: d.id,
       deviceName: d.name,
