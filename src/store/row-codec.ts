@@ -28,6 +28,7 @@ import { toWord, fromWord } from './series-codec.js';
 const MARKER = [0x02, 0xff, 0xff, 0xff] as const;
 const HEADER = MARKER.length;
 
+const SCRATCH_KEPT = 64 * 1024;
 let scratch = new Uint8Array(4096);
 
 function reserve(bytes: number): void {
@@ -81,6 +82,8 @@ export function encodeRow(cols: ArrayLike<number>, vals: ArrayLike<number>): Uin
   // Buffer.allocUnsafe shares Node's 8 KiB pool among small rows (one ArrayBuffer, not a thousand).
   const out = Buffer.allocUnsafe(o);
   out.set(buf.subarray(0, o));
+  // A huge row (a stack of thousands of ports) does not keep its scratch space for good.
+  if (scratch.length > SCRATCH_KEPT) scratch = new Uint8Array(SCRATCH_KEPT);
   return out;
 }
 
