@@ -393,6 +393,8 @@ export class MetricsStore {
             }
             c = idx!.find(s.metric, s.instance);
             if (c < 0) c = idx!.add(s.metric, s.instance, e.source, sec);
+            // a metric name the index cannot number (never with this version's few dozen)
+            if (c < 0) continue;
             if (label) idx!.setLabel(c, label);
           }
           cols.push(c);

@@ -21,8 +21,10 @@ import { toWord, fromWord } from './series-codec.js';
  *
  * Format 1 (read only): u32le n, then n × (u32le column, f64le value).
  *
- * Decoding never throws: a damaged row reads as the values before the damage (the rest a gap), or
- * as empty when its columns are damaged.
+ * Decoding never throws. A row cut short reads as the values before the cut (the rest a gap), or
+ * as empty when its columns are cut; changed bytes may read as other values (LevelDB checksums its
+ * blocks, so that takes damage it did not see). Versions before format 2 read a format-2 row as
+ * garbage: rolling back to one would misread the open hour (README, Upgrades).
  */
 
 const MARKER = [0x02, 0xff, 0xff, 0xff] as const;
@@ -32,7 +34,8 @@ const SCRATCH_KEPT = 64 * 1024;
 let scratch = new Uint8Array(4096);
 
 function reserve(bytes: number): void {
-  if (bytes > scratch.length) scratch = new Uint8Array(Math.max(bytes, scratch.length * 2));
+  if (bytes > scratch.length)
+    scratch = new Uint8Array(Math.min(SCRATCH_KEPT, Math.max(bytes, scratch.length * 2)));
 }
 
 /** Writes an unsigned integer below 2^53 at `o`, 7 bits a byte; returns the next offset. */
@@ -54,8 +57,16 @@ const WIDTH = [0, 1, 2, 4] as const;
 export function encodeRow(cols: ArrayLike<number>, vals: ArrayLike<number>): Uint8Array {
   const n = cols.length;
   // marker, count, columns (at most 5 bytes each), classes, values
-  reserve(HEADER + 8 + n * 5 + Math.ceil(n / 4) + n * 4);
-  const buf = scratch;
+  const most = HEADER + 8 + n * 5 + Math.ceil(n / 4) + n * 4;
+  // A huge row (a stack of thousands of ports) gets space of its own rather than growing the
+  // scratch space kept for good.
+  if (most > SCRATCH_KEPT) return encodeInto(new Uint8Array(most), cols, vals);
+  reserve(most);
+  return encodeInto(scratch, cols, vals);
+}
+
+function encodeInto(buf: Uint8Array, cols: ArrayLike<number>, vals: ArrayLike<number>): Uint8Array {
+  const n = cols.length;
   buf.set(MARKER, 0);
   let o = putVaruint(buf, HEADER, n);
   let prev = -1;
@@ -82,8 +93,6 @@ export function encodeRow(cols: ArrayLike<number>, vals: ArrayLike<number>): Uin
   // Buffer.allocUnsafe shares Node's 8 KiB pool among small rows (one ArrayBuffer, not a thousand).
   const out = Buffer.allocUnsafe(o);
   out.set(buf.subarray(0, o));
-  // A huge row (a stack of thousands of ports) does not keep its scratch space for good.
-  if (scratch.length > SCRATCH_KEPT) scratch = new Uint8Array(SCRATCH_KEPT);
   return out;
 }
 

@@ -48,6 +48,13 @@ const metricIds = new Map<string, number>();
 const METRIC_BITS = 14;
 const METRIC_MASK = (1 << METRIC_BITS) - 1;
 
+/**
+ * What a metric name looks like ("if.in_bps"): a stored index naming anything else is damaged, and
+ * its column is left out rather than taking a number in the table for good. Names this version
+ * does not know (written by a newer one) are kept.
+ */
+const METRIC_NAME = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
+
 function metricId(name: string): number | undefined {
   let id = metricIds.get(name);
   if (id === undefined && metricNames.length <= METRIC_MASK) {
@@ -96,7 +103,9 @@ export class DeviceSeries {
     const d = new DeviceSeries(json.deviceId, pool);
     if (json.cols) {
       d.ensure(json.cols.reduce((n, c) => Math.max(n, c.c + 1), 0));
-      for (const c of json.cols) d.put(c.c, c.metric, c.instance, c.source, c.first, c.label);
+      for (const c of json.cols)
+        if (METRIC_NAME.test(c.metric))
+          d.put(c.c, c.metric, c.instance, c.source, c.first, c.label);
     } else {
       const { strings = [], c = [], m = [], i = [], l = [], s = [], f = [] } = json;
       const str = (k: number | undefined) => (k === undefined ? undefined : strings[k]);
@@ -106,6 +115,7 @@ export class DeviceSeries {
         const instance = str(i[k]);
         const source = SOURCES[s[k]!];
         if (!Number.isInteger(col) || col < 0 || metric === undefined) return;
+        if (!METRIC_NAME.test(metric)) return;
         if (instance === undefined || source === undefined) return;
         d.put(col, metric, instance, source, f[k] ?? 0, l[k] === -1 ? undefined : str(l[k]));
       });
@@ -185,11 +195,10 @@ export class DeviceSeries {
     this.parts[3 * c + 1] = this.pool.idOf(label);
   }
 
-  /** Adds a series; returns its column. */
+  /** Adds a series; returns its column, or -1 when the metric's name cannot be numbered. */
   add(metric: MetricName, instance: string, source: MetricSource, firstS: number): number {
     const c = this.next;
-    this.put(c, metric, instance, source, firstS, undefined);
-    return c;
+    return this.put(c, metric, instance, source, firstS, undefined) ? c : -1;
   }
 
   has(c: number): boolean {
@@ -238,10 +247,11 @@ export class DeviceSeries {
     source: MetricSource,
     firstS: number,
     label: string | undefined,
-  ): void {
+  ): boolean {
     const id = metricId(metric);
-    // Beyond 65,535 distinct metric names (never, short of a damaged index) a series is left out.
-    if (id === undefined) return;
+    // Beyond 16,384 distinct metric names (never: this version has a few dozen) a series is left
+    // out, and add() says so.
+    if (id === undefined) return false;
     this.ensure(c + 1);
     const inst = this.pool.idOf(instance);
     this.kinds[c] = id | (Math.max(0, SOURCES.indexOf(source)) << METRIC_BITS);
@@ -255,6 +265,7 @@ export class DeviceSeries {
     // A later column for the same (metric, instance) wins, as the lookup always did.
     this.slots[i] = c + 1;
     this.next = Math.max(this.next, c + 1);
+    return true;
   }
 
   /** A mix of the two ids (the multiplicative hash of their pair). */

@@ -91,6 +91,16 @@ describe('open rows (row-codec)', () => {
     expect(decodeRow(encodeRow([], [])).size).toBe(0);
   });
 
+  it('encodes a huge row (a stack of thousands of ports) and a small one after it', () => {
+    const n = 30_000;
+    const cols = Array.from({ length: n }, (_, i) => i * 3);
+    const vals = cols.map((c) => c * 1.5 + 0.25);
+    const back = decodeRow(encodeRow(cols, vals));
+    expect(back.size).toBe(n);
+    expect(back.get(3 * (n - 1))).toBe(quantize(vals[n - 1]!));
+    expect([...decodeRow(encodeRow([7], [2]))]).toEqual([[7, 2]]);
+  });
+
   it('still reads rows written in format 1, at full precision', () => {
     const row = format1([3, 1, 9], [0.1, 2 ** 60 + 1, -7]);
     expect([...decodeRow(row)]).toEqual([

@@ -132,6 +132,27 @@ describe('compact series index', () => {
     expect(back.col(n)).toMatchObject({ metric: 'cpu.load_pct', instance: '', first: 2 });
   });
 
+  it('leaves out stored columns whose metric is not a metric name (a damaged index)', () => {
+    const json: SeriesIndexJson = {
+      deviceId: 'dmg',
+      next: 3,
+      strings: ['if.in_bps', '1', 'Gi1/0/1', 'vendor.new_metric'],
+      c: [0, 1, 2],
+      // column 1 names an instance as its metric; column 2 a metric a newer version wrote
+      m: [0, 1, 3],
+      i: [1, 1, 1],
+      l: [2, -1, -1],
+      s: [1, 1, 1],
+      f: [5, 5, 5],
+    };
+    const d = DeviceSeries.fromJson(json, new StringPool());
+    expect(d.has(0) && d.has(2)).toBe(true);
+    expect(d.has(1)).toBe(false);
+    expect(d.col(2)).toMatchObject({ metric: 'vendor.new_metric', instance: '1' });
+    // the column numbers stay reserved: a new series gets the next one
+    expect(d.add('cpu.load_pct', '', 'snmp', 6)).toBe(3);
+  });
+
   it('shares equal strings between devices', () => {
     const pool = new StringPool();
     const a = pool.intern(['Gi0', '/1'].join(''));
