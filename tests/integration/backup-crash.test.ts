@@ -13,7 +13,7 @@
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tempDir } from '../helpers/temp-dir.js';
 import {
@@ -160,10 +160,20 @@ async function writeSource(dir: string): Promise<void> {
   await writeFile(path.join(dir, 'name with spaces.txt'), 'spaces\n');
 }
 
-/** Rewrites every large file with new content, so that an incremental run has 10 MiB to copy. */
+/**
+ * Rewrites every large file with new content, so that an incremental run has 10 MiB to copy. The
+ * sizes stay the same, so each file also gets a modification time two seconds later than any it
+ * had: rewritten within the second of the first run, rsync's quick check (size and time) would
+ * otherwise take them for unchanged, and the run would copy nothing (the verification then says
+ * so, as it should).
+ */
 async function rewriteSource(dir: string): Promise<void> {
-  for (let i = 0; i < 40; i++)
-    await writeFile(path.join(dir, i % 2 ? 'a' : 'b/c', `file-${i}.bin`), randomBytes(256 * 1024));
+  const later = Math.floor(Date.now() / 1000) + 2;
+  for (let i = 0; i < 40; i++) {
+    const file = path.join(dir, i % 2 ? 'a' : 'b/c', `file-${i}.bin`);
+    await writeFile(file, randomBytes(256 * 1024));
+    await utimes(file, later, later);
+  }
   await writeFile(path.join(dir, 'readme.txt'), 'the second version\n');
 }
 
