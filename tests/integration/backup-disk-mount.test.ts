@@ -146,6 +146,13 @@ describe.skipIf(skip !== undefined)(
       run('umount', [where]);
       run('losetup', ['-d', loop]);
       loop = '';
+      // The kernel detaches a loop device once the last opener lets go (udev probing after the
+      // umount may still hold it): until then the disk is still there to be mounted by UUID.
+      const deadline = Date.now() + 15_000;
+      while (run('lsblk', ['-rno', 'UUID']).split('\n').includes(uuid)) {
+        if (Date.now() > deadline) throw new Error(`the loop device with ${uuid} did not go away`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
       const third = await finished(
         (await api('POST', `/backup/jobs/${job.json.job.id}/run`)).json.run.id,
       );
