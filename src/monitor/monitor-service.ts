@@ -363,15 +363,18 @@ export class MonitorService {
       // Only what a poll needs: the inventory's records have MACs, types and more.
       // Ports alike (the same number, name, alias, state and speed on switches of one model)
       // are one object between all the plans that have them.
-      const interfaces = (await this.deps.store.devices.interfacesOf(d.id)).map((i) =>
-        this.ports.share({
-          index: i.index,
-          name: this.intern(i.name),
-          alias: this.intern(i.alias),
-          adminUp: i.adminUp,
-          ...(i.speedBps !== undefined ? { speedBps: i.speedBps } : {}),
-        }),
-      );
+      // In ifIndex order, as plans keep them (see buildPollPlan).
+      const interfaces = (await this.deps.store.devices.interfacesOf(d.id))
+        .sort((a, b) => a.index - b.index)
+        .map((i) =>
+          this.ports.share({
+            index: i.index,
+            name: this.intern(i.name),
+            alias: this.intern(i.alias),
+            adminUp: i.adminUp,
+            ...(i.speedBps !== undefined ? { speedBps: i.speedBps } : {}),
+          }),
+        );
       // A rescan may have found new hardware or firmware: ask for everything once more.
       if (cached) this.caps.delete(d.id);
       cached = { scanId: d.lastScanId, interfaces };

@@ -205,7 +205,13 @@ export function buildPollPlan(
 
   // an SNMPv1 agent refuses a whole PDU for one missing interface: leave out the known absent
   const absent = new Set(caps?.absent);
-  const sorted = interfaces.filter((i) => !absent.has(i.index)).sort((a, b) => a.index - b.index);
+  // The caller's list itself when it is in order and complete (as the monitor's cache keeps it):
+  // a thousand plans then hold no second array of their ports.
+  const inOrder = interfaces.every((x, k) => k === 0 || interfaces[k - 1]!.index < x.index);
+  const sorted =
+    inOrder && !interfaces.some((i) => absent.has(i.index))
+      ? interfaces
+      : interfaces.filter((i) => !absent.has(i.index)).sort((a, b) => a.index - b.index);
   const adminDown = new Set(
     caps ? caps.adminDown : sorted.filter((i) => !i.adminUp).map((i) => i.index),
   );

@@ -388,7 +388,12 @@ export class MetricsStore {
           if (c < 0 || (label && idx!.labelOf(c) !== label)) {
             // Copy on write: the index in memory changes only once the batch has committed.
             if (!changed.has(e.deviceId)) {
-              idx = idx ? idx.clone() : new DeviceSeries(e.deviceId, this.pool);
+              // Room for every series this poll may add, at once: a device's first poll with
+              // rates adds hundreds, and growing one at a time would leave dozens of discarded
+              // arrays per device for the collector.
+              let adds = 0;
+              for (const t of e.samples) if (!idx || idx.find(t.metric, t.instance) < 0) adds++;
+              idx = idx ? idx.clone(adds) : new DeviceSeries(e.deviceId, this.pool, adds);
               changed.set(e.deviceId, idx);
             }
             c = idx!.find(s.metric, s.instance);

@@ -90,10 +90,14 @@ export class DeviceSeries {
   private slots: Uint16Array | Int32Array = new Uint16Array(16);
   private filled = 0;
 
+  /** `room`: columns to make room for at once (see reserve). */
   constructor(
     readonly deviceId: string,
     private readonly pool: StringPool,
-  ) {}
+    room = 0,
+  ) {
+    this.reserve(room);
+  }
 
   /**
    * Reads either stored form. Columns whose parts are missing or out of range are left out
@@ -154,14 +158,27 @@ export class DeviceSeries {
   }
 
   /** A copy to change while this one is still in use (copy on write before a commit). */
-  clone(): DeviceSeries {
+  clone(room = 0): DeviceSeries {
     const d = new DeviceSeries(this.deviceId, this.pool);
     d.next = this.next;
     d.kinds = this.kinds.slice();
     d.parts = this.parts.slice();
     d.slots = this.slots.slice();
     d.filled = this.filled;
+    d.reserve(room);
     return d;
+  }
+
+  /**
+   * Makes room for `more` columns after the last one at once (the arrays and the hash table),
+   * rather than growing step by step as they are added.
+   */
+  reserve(more: number): void {
+    if (more <= 0) return;
+    this.ensure(this.next + more);
+    let size = this.slots.length;
+    while ((this.filled + more) * 10 > size * 7) size *= 2;
+    if (size > this.slots.length) this.rehash(size);
   }
 
   /** The column of (metric, instance), or -1. */

@@ -153,6 +153,21 @@ describe('compact series index', () => {
     expect(d.add('cpu.load_pct', '', 'snmp', 6)).toBe(3);
   });
 
+  it('makes room for many columns at once, new or cloned, and finds them all', () => {
+    const pool = new StringPool();
+    const d = new DeviceSeries('sw', pool, 400);
+    for (let i = 0; i < 400; i++) expect(d.add('if.in_bps', String(i), 'snmp', 1)).toBe(i);
+    const c = d.clone(300);
+    for (let i = 0; i < 300; i++) expect(c.add('if.out_bps', String(i), 'snmp', 2)).toBe(400 + i);
+    let wrong = 0;
+    for (let i = 0; i < 400; i++) if (c.find('if.in_bps', String(i)) !== i) wrong++;
+    for (let i = 0; i < 300; i++) if (c.find('if.out_bps', String(i)) !== 400 + i) wrong++;
+    expect(wrong).toBe(0);
+    // the original is untouched, and a room of nothing changes nothing
+    expect(d.find('if.out_bps', '0')).toBe(-1);
+    expect(d.clone(0).toJson()).toEqual(d.toJson());
+  });
+
   it('shares equal strings between devices', () => {
     const pool = new StringPool();
     const a = pool.intern(['Gi0', '/1'].join(''));
