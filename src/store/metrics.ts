@@ -25,7 +25,7 @@ import {
 } from '../monitor/tiers.js';
 import type { Sample } from '../monitor/types.js';
 import { StringPool } from '../lib/string-pool.js';
-import { encodeRow, decodeRow, rowValue } from './row-codec.js';
+import { encodeRow, decodeRow, forEachInRow, rowValue } from './row-codec.js';
 import { grown } from '../lib/grow.js';
 import {
   DeviceSeries,
@@ -315,7 +315,7 @@ export class MetricsStore {
       if (sources.size === 0) missing.delete(deviceId);
       this.sawRow(deviceId, source, sec);
       const m = this.latestOf(deviceId);
-      for (const [c, val] of decodeRow(v)) m.set(c, sec, val);
+      forEachInRow(v, (c, val) => m.set(c, sec, val));
       this.newestS = Math.max(this.newestS, sec);
     };
     // Newest minute first, and in a minute a pair's newest second first: the first row met of
@@ -424,7 +424,7 @@ export class MetricsStore {
         if (!old) return;
         const op = ops[unsure[n]!] as { key: string; value: Uint8Array };
         const merged = decodeRow(old);
-        for (const [c, v] of decodeRow(op.value)) merged.set(c, v);
+        forEachInRow(op.value, (c, v) => merged.set(c, v));
         const value = encodeRow([...merged.keys()], [...merged.values()]);
         bytes += value.byteLength - op.value.byteLength - (op.key.length + old.byteLength);
         op.value = value;
@@ -630,7 +630,7 @@ export class MetricsStore {
       freedRows += k.length + v.byteLength;
       const sec = Number(k.slice(k.lastIndexOf('!') + 1));
       const row = merged.get(sec) ?? new Map<number, number>();
-      for (const [c, val] of decodeRow(v)) row.set(c, val);
+      forEachInRow(v, (c, val) => row.set(c, val));
       merged.set(sec, row);
     }
     const times = [...merged.keys()].sort((a, b) => a - b);
