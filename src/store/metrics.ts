@@ -27,13 +27,7 @@ import type { Sample } from '../monitor/types.js';
 import { StringPool } from '../lib/string-pool.js';
 import { encodeRow, decodeRow, forEachInRow, rowValue } from './row-codec.js';
 import { grown } from '../lib/grow.js';
-import {
-  DeviceSeries,
-  SOURCES,
-  type MetricSource,
-  type SeriesColumn,
-  type SeriesIndexJson,
-} from './series-index.js';
+import { DeviceSeries, SOURCES, type MetricSource, type SeriesColumn } from './series-index.js';
 
 /**
  * The time-series part of the store, in a LevelDB of its own. Layout (sublevel `metrics`, binary
@@ -48,7 +42,8 @@ import {
  *
  * (sublevel `metrics-meta`, JSON) the byte usage per tier, the bytes of every stored window (to
  * evict or expire whole windows, oldest first) and how far each tier has been sealed, and
- * (sublevel `metrics-series`, JSON) the series index of each device.
+ * (sublevel `metrics-series`, bytes: DeviceSeries.encode, or JSON as written before 2026-11-28)
+ * the series index of each device.
  *
  * Time comes first in every data key. A poll cycle's rows all fall in the newest minute, so the
  * tables LevelDB flushes from them overlap only that minute's tables and the one meta key a cycle
@@ -208,7 +203,7 @@ export class MetricsStore {
   constructor(private readonly db: Db) {
     this.data = db.sublevel<string, Uint8Array>('metrics', { valueEncoding: 'view' });
     this.meta = db.sublevel<string, unknown>('metrics-meta', { valueEncoding: 'json' });
-    this.series = db.sublevel<string, unknown>('metrics-series', { valueEncoding: 'json' });
+    this.series = db.sublevel<string, Uint8Array>('metrics-series', { valueEncoding: 'view' });
   }
 
   /** Reads the usage, watermarks and series indexes into memory (once, before first use). */
@@ -220,11 +215,14 @@ export class MetricsStore {
       ...((await this.meta.get(USAGE_KEY)) as MetricsUsage | undefined),
     };
     this.sealedNow = ((await this.meta.get(SEALED_KEY)) as Sealed | undefined) ?? {};
-    for await (const [, v] of this.series.iterator()) {
-      const idx = DeviceSeries.fromJson(v as SeriesIndexJson, this.pool);
-      this.indexes.set(idx.deviceId, idx);
+    const unreadable: string[] = [];
+    for await (const [k, v] of this.series.iterator()) {
+      const idx = DeviceSeries.fromStored(k, v, this.pool);
+      if (idx) this.indexes.set(k, idx);
+      else unreadable.push(k);
     }
     await this.loadRowMinutes();
+    for (const deviceId of unreadable) await this.restartIndex(deviceId);
     await this.loadLatest();
     this.loaded = true;
   }
@@ -265,10 +263,38 @@ export class MetricsStore {
       await this.commit(
         batch.flatMap(([k, v]): Op[] => [
           { type: 'del', key: k, to: 'meta' },
-          { type: 'put', key: k.slice('index!'.length), value: v, to: 'series' },
+          {
+            type: 'put',
+            key: k.slice('index!'.length),
+            value: Buffer.from(JSON.stringify(v)),
+            to: 'series',
+          },
         ]),
       );
     }
+  }
+
+  /**
+   * An index that is neither stored form is damage: what its columns were is lost, so its stored
+   * values read as gaps. The device gets an empty index whose new columns start after every
+   * column its open rows and chunks hold, so that no new series ever reads an old one's data;
+   * the old data ages out as usual. Once per damaged index, at load: a seek per stored window.
+   */
+  private async restartIndex(deviceId: string): Promise<void> {
+    this.damaged += 1;
+    let top = -1;
+    for (const m of this.rowMinutes)
+      for await (const [, v] of this.data.iterator(prefixRange('r', ts(m), deviceId)))
+        forEachInRow(v, (c) => (top = Math.max(top, c)));
+    for (const t of TIERS)
+      for (const [w] of await this.windows(t.name))
+        for await (const k of this.data.keys(prefixRange('c', t.name, ts(w), deviceId))) {
+          const col = k.slice(k.lastIndexOf('!') + 1);
+          if (!col.startsWith('~')) top = Math.max(top, parseInt(col, 36) || 0);
+        }
+    const idx = new DeviceSeries(deviceId, this.pool);
+    idx.next = top + 1;
+    this.indexes.set(deviceId, idx);
   }
 
   /** Finds the minutes that hold open rows: one seek per minute. */
@@ -431,7 +457,7 @@ export class MetricsStore {
       });
       if (!(await room(bytes, this.dropLocked))) return false;
       for (const idx of changed.values())
-        ops.push({ type: 'put', key: idx.deviceId, value: idx.toJson(), to: 'series' });
+        ops.push({ type: 'put', key: idx.deviceId, value: idx.encode(), to: 'series' });
       const usage = { ...this.usageNow, rows: this.usageNow.rows + bytes };
       ops.push({ type: 'put', key: USAGE_KEY, value: usage, to: 'meta' });
       await this.commit(ops);

@@ -1,3 +1,4 @@
+import { ByteReader, putVaruint, unzigzag, zigzag } from './byte-codec.js';
 import { toWord, fromWord } from './series-codec.js';
 
 /**
@@ -38,17 +39,6 @@ function reserve(bytes: number): void {
     scratch = new Uint8Array(Math.min(SCRATCH_KEPT, Math.max(bytes, scratch.length * 2)));
 }
 
-/** Writes an unsigned integer below 2^53 at `o`, 7 bits a byte; returns the next offset. */
-function putVaruint(buf: Uint8Array, o: number, v: number): number {
-  let x = v;
-  while (x >= 0x80) {
-    buf[o++] = 0x80 | (x % 0x80);
-    x = Math.floor(x / 0x80);
-  }
-  buf[o++] = x;
-  return o;
-}
-
 const classOf = (w: number) =>
   w === 0 ? 0 : (w & 0xffffff) === 0 ? 1 : (w & 0xffff) === 0 ? 2 : 3;
 const WIDTH = [0, 1, 2, 4] as const;
@@ -71,8 +61,7 @@ function encodeInto(buf: Uint8Array, cols: ArrayLike<number>, vals: ArrayLike<nu
   let o = putVaruint(buf, HEADER, n);
   let prev = -1;
   for (let i = 0; i < n; i++) {
-    const d = cols[i]! - (prev + 1);
-    o = putVaruint(buf, o, d >= 0 ? d * 2 : -d * 2 - 1);
+    o = putVaruint(buf, o, zigzag(cols[i]! - (prev + 1)));
     prev = cols[i]!;
   }
   const classesAt = o;
@@ -107,28 +96,20 @@ function isFormat2(buf: Uint8Array): boolean {
 export function forEachInRow(buf: Uint8Array, each: (col: number, value: number) => void): void {
   if (!isFormat2(buf)) return forEachFormat1(buf, each);
   const end = buf.length;
-  let o = HEADER;
-  const varuint = (): number => {
-    let x = 0;
-    for (let mul = 1; o < end && mul < 2 ** 49; mul *= 0x80) {
-      const b = buf[o++]!;
-      x += (b & 0x7f) * mul;
-      if (b < 0x80) return x;
-    }
-    return -1;
-  };
-  const n = varuint();
+  const r = new ByteReader(buf, HEADER);
+  const n = r.varuint();
   // Every column takes a byte at least: a count beyond what is left is damage, and so is a
   // column that cannot be read (the values cannot be found without all of them).
-  if (n < 0 || n > end - o) return;
+  if (n < 0 || n > r.left) return;
   const cols = new Array<number>(n);
   let prev = -1;
   for (let i = 0; i < n; i++) {
-    const z = varuint();
-    const col = prev + 1 + (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+    const z = r.varuint();
+    const col = prev + 1 + unzigzag(z);
     if (z < 0 || col < 0 || col > 0xffffffff) return;
     cols[i] = prev = col;
   }
+  let o = r.o;
   const classesAt = o;
   o += Math.ceil(n / 4);
   if (o > end) return;

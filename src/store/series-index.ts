@@ -1,6 +1,7 @@
 import type { MetricName } from '../monitor/types.js';
 import type { StringPool } from '../lib/string-pool.js';
 import { grown } from '../lib/grow.js';
+import { ByteReader, putVaruint, unzigzag, zigzag } from './byte-codec.js';
 
 /** Where a device's values come from; each source polls on its own clock. */
 export type MetricSource = 'reach' | 'snmp' | 'svc';
@@ -18,9 +19,9 @@ export interface SeriesColumn {
 }
 
 /**
- * The stored form of a device's series index (JSON in `metrics-meta`): by column, each string
- * once in `strings` and referred to by position (`l`: -1 for no label). About 30 bytes a series
- * rather than 110 as an object per series (`cols`, the form stored before, still read).
+ * The stored form of a device's series index until 2026-11-28 (JSON; still read): by column,
+ * each string once in `strings` and referred to by position (`l`: -1 for no label). `cols`, an
+ * object per series, is the form before that.
  */
 export interface SeriesIndexJson {
   deviceId: string;
@@ -38,6 +39,30 @@ export interface SeriesIndexJson {
   f?: number[];
   cols?: SeriesColumn[];
 }
+
+/**
+ * The stored form since 2026-11-28 (`encode`), bytes in `metrics-series` keyed by device:
+ *
+ *   02              marker (a JSON record starts with "{")
+ *   varuint next    the next column number to give out
+ *   varuint k, then k strings, each a varuint byte length and its UTF-8: every metric, instance
+ *                   and label the columns name, once
+ *   varuint n, then n columns in ascending order, each five varuints:
+ *                     column − (previous column + 1), the first against −1
+ *                     metric's string << 2 | source (its position in SOURCES)
+ *                     instance's string
+ *                     label's string + 1 (0: no label)
+ *                     zigzag(first sample − the previous column's), in seconds, the first against 0
+ *
+ * About 7 bytes a series instead of JSON's 30, written straight from the typed arrays: a
+ * 1,000-device site rewrites every index when the rates' series first appear (the second poll),
+ * and as JSON that was some 15 MiB of arrays and strings for the collector in one cycle.
+ * Decoding never throws: damage reads as the columns before it (see decode).
+ */
+const STORED_V2 = 0x02;
+
+/** Beyond any device (a stack of switches has a few thousand series): a larger number is damage. */
+export const MAX_COLUMNS = 1 << 24;
 
 export const SOURCES: readonly MetricSource[] = ['reach', 'snmp', 'svc'];
 
@@ -105,56 +130,165 @@ export class DeviceSeries {
    */
   static fromJson(json: SeriesIndexJson, pool: StringPool): DeviceSeries {
     const d = new DeviceSeries(json.deviceId, pool);
-    if (json.cols) {
-      d.ensure(json.cols.reduce((n, c) => Math.max(n, c.c + 1), 0));
-      for (const c of json.cols)
-        if (METRIC_NAME.test(c.metric))
-          d.put(c.c, c.metric, c.instance, c.source, c.first, c.label);
+    const column = (c: unknown): c is number =>
+      Number.isInteger(c) && (c as number) >= 0 && (c as number) < MAX_COLUMNS;
+    if (Array.isArray(json.cols)) {
+      const cols = json.cols.filter((c) => column(c?.c) && METRIC_NAME.test(String(c.metric)));
+      d.ensure(cols.reduce((n, c) => Math.max(n, c.c + 1), 0));
+      for (const c of cols) d.put(c.c, c.metric, c.instance, c.source, c.first, c.label);
     } else {
       const { strings = [], c = [], m = [], i = [], l = [], s = [], f = [] } = json;
       const str = (k: number | undefined) => (k === undefined ? undefined : strings[k]);
-      d.ensure(c.reduce((n, x) => Math.max(n, x + 1), 0));
+      d.ensure(c.reduce((n, x) => (column(x) ? Math.max(n, x + 1) : n), 0));
       c.forEach((col, k) => {
         const metric = str(m[k]);
         const instance = str(i[k]);
         const source = SOURCES[s[k]!];
-        if (!Number.isInteger(col) || col < 0 || metric === undefined) return;
+        if (!column(col) || metric === undefined) return;
         if (!METRIC_NAME.test(metric)) return;
         if (instance === undefined || source === undefined) return;
         d.put(col, metric, instance, source, f[k] ?? 0, l[k] === -1 ? undefined : str(l[k]));
       });
     }
-    d.next = Math.max(d.next, json.next);
+    if (column(json.next)) d.next = Math.max(d.next, json.next);
     return d;
   }
 
-  toJson(): SeriesIndexJson {
+  /** What the store keeps (format above): one Uint8Array, no intermediate objects. */
+  encode(): Uint8Array {
     const strings: string[] = [];
-    const at = new Map<string, number>();
-    const refName = (name: string) => {
-      let k = at.get(name);
+    const refs = new Map<string, number>();
+    const ref = (name: string) => {
+      let k = refs.get(name);
       if (k === undefined) {
-        k = strings.length;
+        refs.set(name, (k = strings.length));
         strings.push(name);
-        at.set(name, k);
       }
       return k;
     };
-    const ref = (id: number) => refName(this.pool.nameOf(id));
-    const out = { c: [] as number[], m: [] as number[], i: [] as number[], l: [] as number[] };
-    const s: number[] = [];
-    const f: number[] = [];
+    // Per column its refs, found first so that the strings come before the columns.
+    const n = this.size;
+    const cols = new Int32Array(n * 3);
+    let j = 0;
     for (let c = 0; c < this.kinds.length; c++) {
       if (!this.has(c)) continue;
-      out.c.push(c);
-      out.m.push(refName(metricNames[this.metricOf(c)]!));
-      out.i.push(ref(this.instanceOf(c)));
+      cols[j++] = ref(metricNames[this.metricOf(c)]!);
+      cols[j++] = ref(this.pool.nameOf(this.instanceOf(c)));
       const label = this.parts[3 * c + 1]!;
-      out.l.push(label === -1 ? -1 : ref(label));
-      s.push(this.kinds[c]! >> METRIC_BITS);
-      f.push(this.firstOf(c));
+      cols[j++] = label === -1 ? -1 : ref(this.pool.nameOf(label));
     }
-    return { deviceId: this.deviceId, next: this.next, strings, ...out, s, f };
+    const utf8 = strings.map((x) => Buffer.from(x, 'utf8'));
+    // marker, next, counts: 3 × 8; a string's length 8; a column's five varuints at most 8 each
+    const most = 25 + utf8.reduce((b, x) => b + 8 + x.length, 0) + n * 40;
+    const buf = Buffer.allocUnsafe(most);
+    buf[0] = STORED_V2;
+    let o = putVaruint(buf, 1, this.next);
+    o = putVaruint(buf, o, strings.length);
+    for (const x of utf8) {
+      o = putVaruint(buf, o, x.length);
+      buf.set(x, o);
+      o += x.length;
+    }
+    o = putVaruint(buf, o, n);
+    let prev = -1;
+    let prevFirst = 0;
+    j = 0;
+    for (let c = 0; c < this.kinds.length; c++) {
+      if (!this.has(c)) continue;
+      o = putVaruint(buf, o, c - (prev + 1));
+      o = putVaruint(buf, o, cols[j++]! * 4 + (this.kinds[c]! >> METRIC_BITS));
+      o = putVaruint(buf, o, cols[j++]!);
+      o = putVaruint(buf, o, cols[j++]! + 1);
+      const first = this.firstOf(c);
+      o = putVaruint(buf, o, zigzag(first - prevFirst));
+      prev = c;
+      prevFirst = first;
+    }
+    // A copy of the bytes used: the store keeps the record until the batch is written.
+    return Buffer.from(buf.subarray(0, o));
+  }
+
+  /**
+   * Reads what `encode` wrote; undefined when its marker, `next` or strings are damaged (the
+   * columns cannot be told apart then, nor where new ones may start). Never throws. Columns cut
+   * short read as those before the cut; a column naming a string that is not there, a metric
+   * that is not a metric name or a source that does not exist is left out (its number stays
+   * used: `next` comes first).
+   */
+  static decode(deviceId: string, buf: Uint8Array, pool: StringPool): DeviceSeries | undefined {
+    if (buf[0] !== STORED_V2) return undefined;
+    const r = new ByteReader(buf, 1);
+    const next = r.varuint();
+    const k = r.varuint();
+    // every string takes a byte at least (its length)
+    if (next < 0 || next > MAX_COLUMNS || k < 0 || k > r.left) return undefined;
+    const decoder = new TextDecoder();
+    const strings: string[] = [];
+    for (let i = 0; i < k; i++) {
+      const bytes = r.bytes(r.varuint());
+      if (!bytes) return undefined;
+      strings.push(decoder.decode(bytes));
+    }
+    const d = new DeviceSeries(deviceId, pool);
+    // every column takes five bytes at least
+    const n = Math.max(0, Math.min(r.varuint(), Math.floor(r.left / 5)));
+    // c, metric << 2 | source, instance, label + 1, first: read first, then put once the
+    // arrays have their size
+    const cols = new Float64Array(n * 5);
+    let prev = -1;
+    let got = 0;
+    for (let i = 0, first = 0; i < n; i++) {
+      const gap = r.varuint();
+      const ms = r.varuint();
+      const inst = r.varuint();
+      const label = r.varuint();
+      const z = r.varuint();
+      // z is read last: when it was read, so was the rest of the column
+      if (z < 0 || prev + 1 + gap >= MAX_COLUMNS) break;
+      prev += 1 + gap;
+      first += unzigzag(z);
+      const at = 5 * got++;
+      cols[at] = prev;
+      cols[at + 1] = ms;
+      cols[at + 2] = inst;
+      cols[at + 3] = label;
+      cols[at + 4] = first;
+    }
+    d.ensure(prev + 1);
+    for (let at = 0; at < 5 * got; at += 5) {
+      const metric = strings[Math.floor(cols[at + 1]! / 4)];
+      const source = SOURCES[cols[at + 1]! % 4];
+      const instance = strings[cols[at + 2]!];
+      const label = cols[at + 3]!;
+      const lab = label === 0 ? undefined : strings[label - 1];
+      if (metric === undefined || !METRIC_NAME.test(metric) || source === undefined) continue;
+      if (instance === undefined || (label !== 0 && lab === undefined)) continue;
+      d.put(cols[at]!, metric, instance, source, cols[at + 4]!, lab);
+    }
+    d.next = Math.max(d.next, next);
+    return d;
+  }
+
+  /**
+   * A stored index of either form: `encode`'s bytes, or JSON (what versions before 2026-11-28
+   * wrote). Undefined when it cannot be read (damage): the store then restarts the device's
+   * index after every column its data holds.
+   */
+  static fromStored(
+    deviceId: string,
+    value: Uint8Array,
+    pool: StringPool,
+  ): DeviceSeries | undefined {
+    if (value[0] === STORED_V2) return DeviceSeries.decode(deviceId, value, pool);
+    try {
+      const json = JSON.parse(new TextDecoder().decode(value)) as SeriesIndexJson;
+      // without its next column number, new series could take the numbers of old ones
+      const next = (json as Partial<SeriesIndexJson> | null)?.next;
+      if (!Number.isInteger(next) || next! < 0 || next! > MAX_COLUMNS) return undefined;
+      return DeviceSeries.fromJson({ ...json, deviceId }, pool);
+    } catch {
+      return undefined;
+    }
   }
 
   /** A copy to change while this one is still in use (copy on write before a commit). */

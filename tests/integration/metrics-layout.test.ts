@@ -13,6 +13,8 @@ import { tempDir } from '../helpers/temp-dir.js';
 import { metricsEnv, T0, MIN, HOUR, type MetricsEnv } from '../helpers/metrics-env.js';
 import type { MetricsEntry, MetricsUsage } from '../../src/store/metrics.js';
 import { decodeRow } from '../../src/store/row-codec.js';
+import { DeviceSeries, type SeriesIndexJson } from '../../src/store/series-index.js';
+import { StringPool } from '../../src/lib/string-pool.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -97,7 +99,10 @@ function firstLayout(entries: Entry[], converted = 0): Entry[] {
     const row = /^!metrics!r!\d{10}!([^!]+)!([^!]+)!(\d{10})$/.exec(k);
     if (row && rows++ >= converted) out.push([`!metrics!w!${row[1]}!${row[2]}!${row[3]}`, v]);
     else if (k.startsWith('!metrics-series!'))
-      out.push([`!metrics-meta!index!${k.slice('!metrics-series!'.length)}`, v]);
+      out.push([
+        `!metrics-meta!index!${k.slice('!metrics-series!'.length)}`,
+        jsonIndex(k, v, 'cols'),
+      ]);
     else if (k !== '!metrics-meta!usage') out.push([k, v]);
   }
   const usage = entries.find(([k]) => k === '!metrics-meta!usage')![1];
@@ -138,6 +143,36 @@ async function older(converted?: number) {
   const old = firstLayout(await entriesOf(metricsDir(env.dir)), converted);
   await rm(metricsDir(env.dir), { recursive: true });
   return { env, before, usage, old };
+}
+
+/**
+ * A device's series index as JSON, as versions before 2026-11-28 stored it: an object per column
+ * (`cols`, the first form) or by column with each string once (`columnar`).
+ */
+function jsonIndex(k: string, v: Buffer, form: 'cols' | 'columnar'): Buffer {
+  const deviceId = k.slice(k.lastIndexOf('!') + 1);
+  const idx = DeviceSeries.fromStored(deviceId, v, new StringPool())!;
+  const cols = idx.cols();
+  let json: SeriesIndexJson = { deviceId, next: idx.next, cols };
+  if (form === 'columnar') {
+    const strings: string[] = [];
+    const ref = (x: string) => (
+      strings.includes(x) ? strings : strings.push(x),
+      strings.indexOf(x)
+    );
+    json = {
+      deviceId,
+      next: idx.next,
+      c: cols.map((c) => c.c),
+      m: cols.map((c) => ref(c.metric)),
+      i: cols.map((c) => ref(c.instance)),
+      l: cols.map((c) => (c.label === undefined ? -1 : ref(c.label))),
+      s: cols.map((c) => ['reach', 'snmp', 'svc'].indexOf(c.source)),
+      f: cols.map((c) => c.first),
+      strings,
+    };
+  }
+  return Buffer.from(JSON.stringify(json));
 }
 
 /** A row as format 1 stored it (until 2026-11-27): u32le n, then (u32le col, f64le value) each. */
@@ -189,6 +224,77 @@ describe('metrics written by an older layout', () => {
     const mem = await env.metrics.query('d1~mem.used_pct~', T0, T0 + 2 * HOUR, { tier: 'raw' });
     expect(mem.points.map((p) => [p.t, p.avg])).toEqual([[last, 42]]);
     await expectSame(env, before, env.store.metrics.usage());
+  });
+
+  it('series indexes kept as JSON read intact and are rewritten compact when a series appears', async () => {
+    const env = await filled();
+    const before = await snapshot(env);
+    await env.store.close();
+    const stored = (await entriesOf(metricsDir(env.dir))).filter(([k]) =>
+      k.startsWith('!metrics-series!'),
+    );
+    expect(stored).toHaveLength(DEVICES);
+    // the compact form: a marker byte, and a fraction of the JSON's size
+    for (const [, v] of stored) expect(v[0]).toBe(0x02);
+    const json = stored.map(([k, v]): Entry => [k, jsonIndex(k, v, 'columnar')]);
+    const bytes = (e: Entry[]) => e.reduce((n, [, v]) => n + v.length, 0);
+    expect(bytes(stored) * 2).toBeLessThan(bytes(json));
+    await putAll(metricsDir(env.dir), json);
+    await env.reopen();
+    expect(await snapshot(env)).toEqual(before);
+    // A poll with a new series rewrites the device's index, in the compact form.
+    const last = T0 + 95 * MIN;
+    env.clock.t = last;
+    const more = cycle(last).map((e) => ({
+      ...e,
+      samples: [...e.samples, { metric: 'mem.used_pct' as const, instance: '', value: 7 }],
+    }));
+    expect(await env.metrics.write(more)).toBe(true);
+    await env.store.close();
+    const after = (await entriesOf(metricsDir(env.dir))).filter(([k]) =>
+      k.startsWith('!metrics-series!'),
+    );
+    for (const [, v] of after) expect(v[0]).toBe(0x02);
+    await env.reopen();
+    const mem = await env.metrics.query('d2~mem.used_pct~', T0, T0 + 2 * HOUR, { tier: 'raw' });
+    expect(mem.points.map((p) => [p.t, p.avg])).toEqual([[last, 7]]);
+    const now = await snapshot(env);
+    for (const id of Object.keys(before))
+      expect((now[id] as { points: unknown[] }).points.slice(0, -1)).toEqual(
+        (before[id] as { points: unknown[] }).points,
+      );
+  });
+
+  it('a damaged series index costs that device its stored values, never a mix-up of series', async () => {
+    const env = await filled();
+    const before = await snapshot(env);
+    const oldNext = env.store.metrics.index('d1')!.next;
+    await env.store.close();
+    await putAll(metricsDir(env.dir), [['!metrics-series!d1', Buffer.from([0x02, 0xff])]]);
+    await env.reopen();
+    expect(env.store.metrics.damaged).toBe(1);
+    const idx = env.store.metrics.index('d1')!;
+    expect(idx.size).toBe(0);
+    // new series are numbered after every column d1's rows and chunks hold
+    expect(idx.next).toBe(oldNext);
+    const last = T0 + 95 * MIN;
+    env.clock.t = last;
+    expect(await env.metrics.write(cycle(last))).toBe(true);
+    const q = await env.metrics.query('d1~if.in_bps~1', T0, T0 + 2 * HOUR, { tier: 'raw' });
+    expect(q.points.map((p) => [p.t, p.avg])).toEqual([[last, 1000 + 95]]);
+    expect(env.store.metrics.index('d1')!.find('if.in_bps', '1')).toBeGreaterThanOrEqual(oldNext);
+    // the other devices lost nothing
+    const now = await snapshot(env);
+    for (const id of Object.keys(before).filter((x) => !x.startsWith('d1~')))
+      expect((now[id] as { points: unknown[] }).points.slice(0, -1)).toEqual(
+        (before[id] as { points: unknown[] }).points,
+      );
+    // d1's old rows are sealed away as gaps, and every byte stays counted
+    env.clock.t = T0 + 3 * HOUR;
+    await env.metrics.maintain(new AbortController().signal);
+    expect(await env.store.metrics.recount()).toEqual(env.store.metrics.usage());
+    const cpu = await env.metrics.query('d1~cpu.load_pct~', T0, T0 + 3 * HOUR, { tier: 'raw' });
+    expect(cpu.points.map((p) => p.t)).toEqual([last]);
   });
 
   it('move from the main LevelDB into their own, rows keyed by time, every sample intact', async () => {
