@@ -147,9 +147,14 @@ describe.skipIf(skip !== undefined)(
       run('losetup', ['-d', loop]);
       loop = '';
       // The kernel detaches a loop device once the last opener lets go (udev probing after the
-      // umount may still hold it): until then the disk is still there to be mounted by UUID.
+      // umount may still hold it): until then the disk is still there to be mounted by UUID. Gone
+      // means gone for what mount(8) asks too: libblkid (`blkid -U`, through its cache) finds
+      // no device with the UUID any more.
       const deadline = Date.now() + 15_000;
-      while (run('lsblk', ['-rno', 'UUID']).split('\n').includes(uuid)) {
+      const stillThere = () =>
+        run('lsblk', ['-rno', 'UUID']).split('\n').includes(uuid) ||
+        spawnSync('blkid', ['-U', uuid]).status === 0;
+      while (stillThere()) {
         if (Date.now() > deadline) throw new Error(`the loop device with ${uuid} did not go away`);
         await new Promise((r) => setTimeout(r, 100));
       }
