@@ -45,6 +45,7 @@ import {
   type Child,
 } from './lib.js';
 import { deviceId, seedHqSite, type SeededSite } from './hq-seed.js';
+import { SERVICE_ENV } from '../lab/service-env.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -228,6 +229,7 @@ function startService(dataDir: string, configFile: string, port: number): Child 
   return spawnChild(process.execPath, [...NODE_FLAGS, CLI, 'serve'], {
     cwd: ROOT,
     env: cleanEnv(['CARETAKER_', 'NODE_OPTIONS'], {
+      ...SERVICE_ENV,
       CARETAKER_DATA_DIR: dataDir,
       CARETAKER_CONFIG: configFile,
       CARETAKER_HOST: LOOPBACK,
@@ -267,7 +269,9 @@ async function main(): Promise<void> {
         `${SITE.incidents} open incidents, 3 backup jobs`,
       `  autocannon: ${CONNECTIONS} connections, ${DURATION_S} s per figure, ${RUNS} run(s), ` +
         `ours and the baseline alternating`,
-      `  service command: node ${[...NODE_FLAGS, path.relative(ROOT, CLI), 'serve'].join(' ')}`,
+      `  service command: ${Object.entries(SERVICE_ENV)
+        .map(([k, v]) => `${k}=${v} `)
+        .join('')}node ${[...NODE_FLAGS, path.relative(ROOT, CLI), 'serve'].join(' ')}`,
     ].join('\n'),
   );
 

@@ -33,7 +33,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const WARMUP = 1;
 /** More node flags for the appliance, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
 const NODE_ARGS = (process.env.BENCH_POLL_NODE_ARGS ?? '').split(' ').filter(Boolean);
-/** More environment for the appliance only, e.g. "MALLOC_ARENA_MAX=1" (space-separated K=V). */
+/** More environment for the appliance only, e.g. "MALLOC_ARENA_MAX=2" (space-separated K=V). */
 const APP_ENV = Object.fromEntries(
   (process.env.BENCH_POLL_ENV ?? '')
     .split(' ')

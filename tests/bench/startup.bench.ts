@@ -37,6 +37,7 @@ import {
   type Summary,
   type TableRow,
 } from './lib.js';
+import { SERVICE_ENV } from '../lab/service-env.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -115,6 +116,7 @@ function startService(dataDir: string, port: number): Child {
   return spawnChild(process.execPath, [...NODE_FLAGS, CLI, 'serve'], {
     cwd: ROOT,
     env: cleanEnv(['CARETAKER_', 'NODE_OPTIONS'], {
+      ...SERVICE_ENV,
       CARETAKER_DATA_DIR: dataDir,
       CARETAKER_HOST: LOOPBACK,
       CARETAKER_PORT: String(port),
@@ -269,7 +271,11 @@ async function main(): Promise<void> {
       `${WARM_REQUESTS}× /api/v1/health + ${WARM_REQUESTS}× /login`,
   ];
   header.push(
-    `  service command: node ${[...NODE_FLAGS, path.relative(ROOT, CLI), 'serve'].join(' ')} (as npm start and the systemd unit)`,
+    `  service command: ${Object.entries(SERVICE_ENV)
+      .map(([k, v]) => `${k}=${v} `)
+      .join(
+        '',
+      )}node ${[...NODE_FLAGS, path.relative(ROOT, CLI), 'serve'].join(' ')} (as npm start and the systemd unit)`,
   );
   console.log(header.join('\n'));
 
@@ -431,6 +437,7 @@ async function main(): Promise<void> {
           idleWaitMs: IDLE_WAIT_MS,
           warmRequestsPerPath: WARM_REQUESTS,
           command: [process.execPath, ...NODE_FLAGS, path.relative(ROOT, CLI), 'serve'],
+          env: SERVICE_ENV,
           baselineScript: BASELINE_SCRIPT.trim(),
         },
         budgets: { healthyMs: HEALTHY_BUDGET.max, idleRssMiB: RSS_BUDGET.max },

@@ -76,6 +76,7 @@ import {
 } from './trap-storm.js';
 import type { SenderResult, SenderSpec } from './trap-sender.js';
 import type { BaselineCounts } from './trap-baseline.js';
+import { SERVICE_ENV } from '../lab/service-env.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -134,6 +135,7 @@ function startAppliance(dataDir: string, configFile: string, port: number): Chil
   return spawnChild(process.execPath, [...NODE_FLAGS, CLI, 'serve'], {
     cwd: ROOT,
     env: cleanEnv(['CARETAKER_', 'NODE_OPTIONS'], {
+      ...SERVICE_ENV,
       CARETAKER_CONFIG: configFile,
       CARETAKER_DATA_DIR: dataDir,
       CARETAKER_HOST: LOOPBACK,
@@ -862,6 +864,7 @@ async function main(): Promise<void> {
           pollMs: POLL_MS,
           uiEveryMs: UI_EVERY_MS,
           command: [process.execPath, ...NODE_FLAGS, path.relative(ROOT, CLI), 'serve'],
+          env: SERVICE_ENV,
         },
         budgets: { uiMs: UI_BUDGET_MS, incidents: expectedIncidents },
         table: rows,

@@ -7,6 +7,7 @@ import vm from 'node:vm';
 import { tempDir } from '../helpers/temp-dir.js';
 import { configSchema } from '../../src/config/schema.js';
 import { MOUNT_OPTIONS } from '../../src/backup/targets.js';
+import { SERVICE_ENV } from '../lab/service-env.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const UNIT_FILE = path.join(ROOT, 'system', 'caretaker.service');
@@ -101,14 +102,22 @@ async function scratch(): Promise<string> {
  * On the box node is /usr/bin/node, on a CI machine it may be elsewhere, so that path becomes this
  * very node, and the install prefix becomes this checkout. Nothing else changes.
  */
-/** The node flags of `npm start` (between `node` and the script). */
-function nodeFlags(): string[] {
+/** `npm start` as words: the environment it sets (NAME=value), `node`, then flags and script. */
+function startWords(): { env: string[]; args: string[] } {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
     scripts: { start: string };
   };
   const words = pkg.scripts.start.split(/\s+/);
-  expect(words[0]).toBe('node');
-  return words.slice(1).filter((w) => w.startsWith('--'));
+  const node = words.indexOf('node');
+  expect(node).toBeGreaterThanOrEqual(0);
+  const env = words.slice(0, node);
+  for (const w of env) expect(w).toMatch(/^[A-Z_][A-Z0-9_]*=\S+$/);
+  return { env, args: words.slice(node + 1) };
+}
+
+/** The node flags of `npm start` (between `node` and the script). */
+function nodeFlags(): string[] {
+  return startWords().args.filter((w) => w.startsWith('--'));
 }
 
 async function unitForThisMachine(text: string): Promise<string> {
@@ -160,6 +169,18 @@ describe('system/caretaker.service', () => {
     );
     // V8's JIT needs writable and executable memory.
     expect(all('Service', 'MemoryDenyWriteExecute')).not.toContain('yes');
+  });
+
+  it('sets the environment npm start, the lab appliance and the benchmarks use', () => {
+    const service = Object.entries(SERVICE_ENV).map(([k, v]) => `${k}=${v}`);
+    expect(service).toContain('MALLOC_ARENA_MAX=1');
+    for (const kv of service) expect(all('Service', 'Environment')).toContain(kv);
+    // everything but the box's own settings (CARETAKER_*, NMAP_PRIVILEGED) is in SERVICE_ENV
+    const others = all('Service', 'Environment').filter(
+      (kv) => !/^(CARETAKER_|NMAP_PRIVILEGED=)/.test(kv),
+    );
+    expect(others.sort()).toEqual([...service].sort());
+    expect(startWords().env.sort()).toEqual([...service].sort());
   });
 
   it('keeps the file system read-only except for its own data directory', () => {

@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Lab } from './lab.js';
+import { SERVICE_ENV } from './service-env.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -61,9 +62,8 @@ export async function startApplianceInLab(
       CARETAKER_HOST: '0.0.0.0',
       CARETAKER_PORT: String(port),
       CARETAKER_LOG_LEVEL: 'info',
-      // Allow the management address as Host (it is an IP, so it is allowed anyway).
-      // As system/caretaker.service sets it (see there why).
-      MALLOC_ARENA_MAX: '2',
+      // What the box's unit sets besides (malloc's arenas; see there).
+      ...SERVICE_ENV,
       ...opts.env,
     },
     { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT },
