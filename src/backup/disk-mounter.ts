@@ -15,6 +15,7 @@
  */
 import path from 'node:path';
 import { AppError, badRequest } from '../core/errors.js';
+import { Mutex } from '../lib/mutex.js';
 import { runProgram } from '../lib/spawn.js';
 import { isFsUuid, targetPathProblem } from './target-schema.js';
 import {
@@ -26,6 +27,14 @@ import {
 } from './targets.js';
 
 export type MountMethod = 'mount' | 'systemd';
+
+/**
+ * One mount at a time in the process. Each mount looks at the mount point first and mounts only
+ * when nothing is there; two at once (a run's remount beside the target page's) could both find
+ * it empty, and Linux stacks a second mount of the same filesystem on the first: one unmount then
+ * leaves the disk mounted, and it can never be detached.
+ */
+const MOUNTS = new Mutex();
 
 export interface DiskMounterOptions extends TargetSystemPaths {
   /** Disks are mounted at `<mountRoot>/<uuid>`. */
@@ -69,6 +78,14 @@ export class DiskMounter {
   /** Mounts the disk at `mountPointFor(uuid)` (nothing to do when it already is). */
   async mount(uuid: string, signal?: AbortSignal): Promise<MountEntry> {
     const mountPoint = this.mountPointFor(uuid);
+    return MOUNTS.run(() => this.mountAt(uuid, mountPoint, signal));
+  }
+
+  private async mountAt(
+    uuid: string,
+    mountPoint: string,
+    signal?: AbortSignal,
+  ): Promise<MountEntry> {
     if (this.method === 'mount')
       return mountFilesystem(uuid, mountPoint, {
         ...this.opts,

@@ -215,5 +215,32 @@ describe.skipIf(skip !== undefined)(
       });
       expect(() => mounter.mountPointFor('../../etc')).toThrow(/not a filesystem UUID/);
     });
+
+    it('mounts asked for at once leave one mount, which one unmount undoes', async () => {
+      const other = randomUUID();
+      const img = path.join(tmp.dir, 'second.img');
+      run('truncate', ['-s', '16M', img]);
+      run('mkfs.ext4', ['-q', '-F', '-U', other, img]);
+      const dev = run('losetup', ['-f', '--show', img]).trim();
+      const root = path.join(tmp.dir, 'media3');
+      const where = path.join(root, other);
+      const mountsAt = async () =>
+        (await readFile('/proc/self/mountinfo', 'utf8'))
+          .split('\n')
+          .filter((l) => l.split(' ')[4] === where).length;
+      try {
+        // Two mounters, as the backup service and the targets API each hold one.
+        const a = new DiskMounter({ mountRoot: root, method: 'mount' });
+        const b = new DiskMounter({ mountRoot: root, method: 'mount' });
+        const all = await Promise.all([a.mount(other), b.mount(other), a.mount(other)]);
+        expect(all.map((m) => m.mountPoint)).toEqual([where, where, where]);
+        expect(await mountsAt()).toBe(1);
+        run('umount', [where]);
+        expect(await mountsAt()).toBe(0);
+      } finally {
+        while ((await mountsAt()) > 0) if (spawnSync('umount', [where]).status !== 0) break;
+        spawnSync('losetup', ['-d', dev]);
+      }
+    });
   },
 );
