@@ -27,7 +27,13 @@ import type { Sample } from '../monitor/types.js';
 import { StringPool } from '../lib/string-pool.js';
 import { encodeRow, decodeRow, forEachInRow, rowValue } from './row-codec.js';
 import { grown } from '../lib/grow.js';
-import { DeviceSeries, SOURCES, type MetricSource, type SeriesColumn } from './series-index.js';
+import {
+  DeviceSeries,
+  MAX_COLUMNS,
+  SOURCES,
+  type MetricSource,
+  type SeriesColumn,
+} from './series-index.js';
 
 /**
  * The time-series part of the store, in a LevelDB of its own. Layout (sublevel `metrics`, binary
@@ -283,14 +289,19 @@ export class MetricsStore {
   private async restartIndex(deviceId: string): Promise<void> {
     this.damaged += 1;
     let top = -1;
+    // A column past MAX_COLUMNS is damage too: counting it would give the device arrays of
+    // gigabytes on its next poll.
+    const saw = (c: number) => {
+      if (c < MAX_COLUMNS) top = Math.max(top, c);
+    };
     for (const m of this.rowMinutes)
       for await (const [, v] of this.data.iterator(prefixRange('r', ts(m), deviceId)))
-        forEachInRow(v, (c) => (top = Math.max(top, c)));
+        forEachInRow(v, saw);
     for (const t of TIERS)
       for (const [w] of await this.windows(t.name))
         for await (const k of this.data.keys(prefixRange('c', t.name, ts(w), deviceId))) {
           const col = k.slice(k.lastIndexOf('!') + 1);
-          if (!col.startsWith('~')) top = Math.max(top, parseInt(col, 36) || 0);
+          if (/^[0-9a-z]+$/.test(col)) saw(parseInt(col, 36));
         }
     const idx = new DeviceSeries(deviceId, this.pool);
     idx.next = top + 1;

@@ -57,12 +57,28 @@ export interface SeriesIndexJson {
  * About 7 bytes a series instead of JSON's 30, written straight from the typed arrays: a
  * 1,000-device site rewrites every index when the rates' series first appear (the second poll),
  * and as JSON that was some 15 MiB of arrays and strings for the collector in one cycle.
- * Decoding never throws: damage reads as the columns before it (see decode).
+ * Decoding never throws: damage reads as the columns before it (see decode). Strings are stored
+ * as UTF-8, so a lone surrogate (never from SNMP, whose text is decoded from UTF-8) reads back as
+ * U+FFFD, and its series is taken for a new one after a restart.
  */
 const STORED_V2 = 0x02;
 
-/** Beyond any device (a stack of switches has a few thousand series): a larger number is damage. */
-export const MAX_COLUMNS = 1 << 24;
+/**
+ * Beyond any device (a stack of switches has a few thousand series): a column at or past it, or a
+ * `next` past it, is damage. A device's arrays cost 14 bytes a column up to its highest, so a
+ * damaged number can cost at most some 14 MiB.
+ */
+export const MAX_COLUMNS = 1 << 20;
+
+/** A column number that can be real. */
+const isColumn = (c: unknown): c is number =>
+  Number.isInteger(c) && (c as number) >= 0 && (c as number) < MAX_COLUMNS;
+/** A `next` that can be real. */
+const isNext = (n: unknown): n is number =>
+  Number.isInteger(n) && (n as number) >= 0 && (n as number) <= MAX_COLUMNS;
+
+/** Stored strings as they were written: a leading U+FEFF is part of the string, not a BOM. */
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export const SOURCES: readonly MetricSource[] = ['reach', 'snmp', 'svc'];
 
@@ -130,27 +146,42 @@ export class DeviceSeries {
    */
   static fromJson(json: SeriesIndexJson, pool: StringPool): DeviceSeries {
     const d = new DeviceSeries(json.deviceId, pool);
-    const column = (c: unknown): c is number =>
-      Number.isInteger(c) && (c as number) >= 0 && (c as number) < MAX_COLUMNS;
+    const str = (x: unknown): x is string => typeof x === 'string';
+    // Each column checked first, the arrays sized to the highest one kept.
+    const keep: SeriesColumn[] = [];
     if (Array.isArray(json.cols)) {
-      const cols = json.cols.filter((c) => column(c?.c) && METRIC_NAME.test(String(c.metric)));
-      d.ensure(cols.reduce((n, c) => Math.max(n, c.c + 1), 0));
-      for (const c of cols) d.put(c.c, c.metric, c.instance, c.source, c.first, c.label);
+      for (const c of json.cols as unknown[]) {
+        const x = c as Partial<SeriesColumn> | null;
+        if (!x || !isColumn(x.c) || !str(x.metric) || !METRIC_NAME.test(x.metric)) continue;
+        if (!str(x.instance) || (x.label !== undefined && !str(x.label))) continue;
+        keep.push(x as SeriesColumn);
+      }
     } else {
       const { strings = [], c = [], m = [], i = [], l = [], s = [], f = [] } = json;
-      const str = (k: number | undefined) => (k === undefined ? undefined : strings[k]);
-      d.ensure(c.reduce((n, x) => (column(x) ? Math.max(n, x + 1) : n), 0));
+      const at = (k: unknown) =>
+        Number.isInteger(k) ? (strings as unknown[])[k as number] : undefined;
       c.forEach((col, k) => {
-        const metric = str(m[k]);
-        const instance = str(i[k]);
+        const metric = at(m[k]);
+        const instance = at(i[k]);
+        const labelled = Number.isInteger(l[k]) && l[k] !== -1;
+        const label = labelled ? at(l[k]) : undefined;
         const source = SOURCES[s[k]!];
-        if (!column(col) || metric === undefined) return;
-        if (!METRIC_NAME.test(metric)) return;
-        if (instance === undefined || source === undefined) return;
-        d.put(col, metric, instance, source, f[k] ?? 0, l[k] === -1 ? undefined : str(l[k]));
+        if (!isColumn(col) || !str(metric) || !METRIC_NAME.test(metric)) return;
+        if (!str(instance) || source === undefined || (labelled && !str(label))) return;
+        const first = Number.isFinite(f[k]) ? f[k]! : 0;
+        keep.push({
+          c: col,
+          metric: metric as MetricName,
+          instance,
+          source,
+          label: str(label) ? label : undefined,
+          first,
+        });
       });
     }
-    if (column(json.next)) d.next = Math.max(d.next, json.next);
+    d.ensure(keep.reduce((n, x) => Math.max(n, x.c + 1), 0));
+    for (const x of keep) d.put(x.c, x.metric, x.instance, x.source, x.first, x.label);
+    if (isNext(json.next)) d.next = Math.max(d.next, json.next);
     return d;
   }
 
@@ -221,22 +252,22 @@ export class DeviceSeries {
     const next = r.varuint();
     const k = r.varuint();
     // every string takes a byte at least (its length)
-    if (next < 0 || next > MAX_COLUMNS || k < 0 || k > r.left) return undefined;
-    const decoder = new TextDecoder();
+    if (!isNext(next) || k < 0 || k > r.left) return undefined;
     const strings: string[] = [];
     for (let i = 0; i < k; i++) {
       const bytes = r.bytes(r.varuint());
       if (!bytes) return undefined;
-      strings.push(decoder.decode(bytes));
+      strings.push(UTF8.decode(bytes));
     }
     const d = new DeviceSeries(deviceId, pool);
     // every column takes five bytes at least
     const n = Math.max(0, Math.min(r.varuint(), Math.floor(r.left / 5)));
-    // c, metric << 2 | source, instance, label + 1, first: read first, then put once the
-    // arrays have their size
+    // Columns read and checked first, then put once the arrays have the size of the highest
+    // one kept: c, metric << 2 | source, instance, label + 1 (0: none), first.
     const cols = new Float64Array(n * 5);
     let prev = -1;
     let got = 0;
+    let top = -1;
     for (let i = 0, first = 0; i < n; i++) {
       const gap = r.varuint();
       const ms = r.varuint();
@@ -247,23 +278,30 @@ export class DeviceSeries {
       if (z < 0 || prev + 1 + gap >= MAX_COLUMNS) break;
       prev += 1 + gap;
       first += unzigzag(z);
+      const metric = strings[Math.floor(ms / 4)];
+      if (metric === undefined || !METRIC_NAME.test(metric) || SOURCES[ms % 4] === undefined)
+        continue;
+      if (strings[inst] === undefined || (label !== 0 && strings[label - 1] === undefined))
+        continue;
       const at = 5 * got++;
-      cols[at] = prev;
+      cols[at] = top = prev;
       cols[at + 1] = ms;
       cols[at + 2] = inst;
       cols[at + 3] = label;
       cols[at + 4] = first;
     }
-    d.ensure(prev + 1);
+    d.ensure(top + 1);
     for (let at = 0; at < 5 * got; at += 5) {
-      const metric = strings[Math.floor(cols[at + 1]! / 4)];
-      const source = SOURCES[cols[at + 1]! % 4];
-      const instance = strings[cols[at + 2]!];
+      const ms = cols[at + 1]!;
       const label = cols[at + 3]!;
-      const lab = label === 0 ? undefined : strings[label - 1];
-      if (metric === undefined || !METRIC_NAME.test(metric) || source === undefined) continue;
-      if (instance === undefined || (label !== 0 && lab === undefined)) continue;
-      d.put(cols[at]!, metric, instance, source, cols[at + 4]!, lab);
+      d.put(
+        cols[at]!,
+        strings[Math.floor(ms / 4)]!,
+        strings[cols[at + 2]!]!,
+        SOURCES[ms % 4]!,
+        cols[at + 4]!,
+        label === 0 ? undefined : strings[label - 1],
+      );
     }
     d.next = Math.max(d.next, next);
     return d;
@@ -281,10 +319,10 @@ export class DeviceSeries {
   ): DeviceSeries | undefined {
     if (value[0] === STORED_V2) return DeviceSeries.decode(deviceId, value, pool);
     try {
-      const json = JSON.parse(new TextDecoder().decode(value)) as SeriesIndexJson;
+      const json = JSON.parse(UTF8.decode(value)) as SeriesIndexJson;
       // without its next column number, new series could take the numbers of old ones
       const next = (json as Partial<SeriesIndexJson> | null)?.next;
-      if (!Number.isInteger(next) || next! < 0 || next! > MAX_COLUMNS) return undefined;
+      if (!isNext(next)) return undefined;
       return DeviceSeries.fromJson({ ...json, deviceId }, pool);
     } catch {
       return undefined;

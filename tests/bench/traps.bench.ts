@@ -611,7 +611,9 @@ async function main(): Promise<void> {
         `phase 2: the defaults (perSourcePerS ${DEFAULTS.perSourcePerS}, globalPerS ${DEFAULTS.globalPerS}), 1 run`,
       `  sender: pre-encoded datagrams, bursts of ${BURST} while the receiver's kernel queue holds < ${MAX_QUEUE_BYTES / 1024} KiB; ` +
         `UI probe every ${UI_EVERY_MS} ms; completion polled every ${POLL_MS} ms`,
-      `  service command: node ${[...NODE_FLAGS, path.relative(ROOT, CLI), 'serve'].join(' ')}`,
+      `  service command: ${Object.entries(SERVICE_ENV)
+        .map(([k, v]) => `${k}=${v} `)
+        .join('')}node ${[...NODE_FLAGS, path.relative(ROOT, CLI), 'serve'].join(' ')}`,
     ].join('\n'),
   );
 

@@ -12,7 +12,7 @@ import { exportAppliance, importAppliance } from '../../src/backup/appliance-exp
 import { tempDir } from '../helpers/temp-dir.js';
 import { metricsEnv, T0, MIN, HOUR, type MetricsEnv } from '../helpers/metrics-env.js';
 import type { MetricsEntry, MetricsUsage } from '../../src/store/metrics.js';
-import { decodeRow } from '../../src/store/row-codec.js';
+import { decodeRow, encodeRow } from '../../src/store/row-codec.js';
 import { DeviceSeries, type SeriesIndexJson } from '../../src/store/series-index.js';
 import { StringPool } from '../../src/lib/string-pool.js';
 
@@ -295,6 +295,38 @@ describe('metrics written by an older layout', () => {
     expect(await env.store.metrics.recount()).toEqual(env.store.metrics.usage());
     const cpu = await env.metrics.query('d1~cpu.load_pct~', T0, T0 + 3 * HOUR, { tier: 'raw' });
     expect(cpu.points.map((p) => p.t)).toEqual([last]);
+  });
+
+  it('a restarted index starts after the columns of rows and chunks alike, absurd ones aside', async () => {
+    const env = await filled();
+    // the first hour sealed: d1's columns are in chunks and in the open rows of the second
+    env.clock.t = T0 + 3 * HOUR;
+    await env.metrics.maintain(new AbortController().signal);
+    await env.store.close();
+    const entries = await entriesOf(metricsDir(env.dir));
+    const chunk = entries.find(([k]) => /^!metrics!c!raw!\d{10}!d1![0-9a-z]{4}$/.test(k))!;
+    // a chunk of column 10 ("a" in base 36): only the chunks know it
+    await putAll(metricsDir(env.dir), [
+      ['!metrics-series!d1', Buffer.from('not an index')],
+      [chunk[0].slice(0, -4) + '000a', chunk[1]],
+    ]);
+    await env.reopen();
+    expect(env.store.metrics.damaged).toBe(1);
+    expect(env.store.metrics.index('d1')!.next).toBe(11);
+    await env.store.close();
+    // an open row holding column 12 and a column no device can have: only the rows know 12
+    const sec = (T0 + 3 * HOUR) / 1000;
+    await putAll(metricsDir(env.dir), [
+      [`!metrics!r!${sec}!d1!snmp!${sec}`, Buffer.from(encodeRow([12, 4e9], [1, 2]))],
+    ]);
+    await env.reopen();
+    expect(env.store.metrics.index('d1')!.next).toBe(13);
+    const last = T0 + 3 * HOUR + MIN;
+    env.clock.t = last;
+    expect(await env.metrics.write(cycle(last))).toBe(true);
+    expect(env.store.metrics.index('d1')!.find('if.in_bps', '1')).toBeGreaterThanOrEqual(13);
+    const q = await env.metrics.query('d1~if.in_bps~1', T0, T0 + 4 * HOUR, { tier: 'raw' });
+    expect(q.points.map((p) => [p.t, p.avg])).toEqual([[last, 1000 + 3 * 60 + 1]]);
   });
 
   it('move from the main LevelDB into their own, rows keyed by time, every sample intact', async () => {

@@ -129,6 +129,108 @@ describe('compact series index', () => {
     expect(odd?.cols().map((c) => c.c)).toEqual([0]);
   });
 
+  it('reads hostile bytes and JSON without huge arrays, and keeps only what it can write back', () => {
+    const before = process.memoryUsage().arrayBuffers;
+    // `next` past MAX_COLUMNS (varuint 81 80 40 = 1 + 64 × 2^14 = 2^20 + 1): unreadable
+    expect(
+      DeviceSeries.fromStored(
+        'x',
+        Uint8Array.from([0x02, 0x81, 0x80, 0x40, 0, 0]),
+        new StringPool(),
+      ),
+    ).toBeUndefined();
+    // one column just below MAX_COLUMNS naming no string: dropped before the arrays are sized
+    const gap = MAX_COLUMNS - 2;
+    const bytes = [0x02, 0, 0, 1];
+    for (let v = gap; ; v = Math.floor(v / 128)) {
+      if (v < 128) {
+        bytes.push(v);
+        break;
+      }
+      bytes.push(0x80 | (v % 128));
+    }
+    bytes.push(0, 0, 0, 0);
+    const d = DeviceSeries.fromStored('x', Uint8Array.from(bytes), new StringPool())!;
+    expect(d.size).toBe(0);
+    expect(d.next).toBe(0);
+    // the same through JSON: a column that names nothing costs nothing
+    const j = DeviceSeries.fromStored(
+      'x',
+      Buffer.from(
+        JSON.stringify({
+          next: 1,
+          strings: [],
+          c: [MAX_COLUMNS - 1],
+          m: [0],
+          i: [0],
+          l: [-1],
+          s: [1],
+          f: [0],
+        }),
+      ),
+      new StringPool(),
+    )!;
+    expect(j.size).toBe(0);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
+    // `next` = MAX_COLUMNS is a real (if absurd) next, in either form; one more is not
+    expect(
+      DeviceSeries.fromStored('x', Buffer.from(`{"next":${MAX_COLUMNS},"c":[]}`), new StringPool())
+        ?.next,
+    ).toBe(MAX_COLUMNS);
+    expect(
+      DeviceSeries.fromStored(
+        'x',
+        Buffer.from(`{"next":${MAX_COLUMNS + 1},"c":[]}`),
+        new StringPool(),
+      ),
+    ).toBeUndefined();
+    // Instances and labels that are not strings (damaged JSON) leave their column out: what is
+    // kept can be written back.
+    const odd = DeviceSeries.fromStored(
+      'x',
+      Buffer.from(
+        JSON.stringify({
+          next: 3,
+          cols: [
+            { c: 0, metric: 'if.in_bps', instance: null, source: 'snmp', first: 1 },
+            { c: 1, metric: 'if.in_bps', instance: '2', source: 'snmp', label: 7, first: 1 },
+            { c: 2, metric: 'if.in_bps', instance: '3', source: 'snmp', label: 'Gi0/3', first: 1 },
+          ],
+        }),
+      ),
+      new StringPool(),
+    )!;
+    expect(odd.cols().map((c) => c.c)).toEqual([2]);
+    expect(restored(odd).cols()).toEqual(odd.cols());
+    const mixed = DeviceSeries.fromStored(
+      'x',
+      Buffer.from(
+        JSON.stringify({
+          next: 2,
+          strings: ['if.in_bps', 7, '1'],
+          c: [0, 1],
+          m: [0, 0],
+          i: [1, 2],
+          l: [-1, 1],
+          s: [1, 1],
+          f: [1, 1],
+        }),
+      ),
+      new StringPool(),
+    )!;
+    expect(mixed.cols().map((c) => c.c)).toEqual([]);
+  });
+
+  it('keeps every string as it was, a leading U+FEFF and multi-byte characters too', () => {
+    const d = new DeviceSeries('x', new StringPool());
+    for (const inst of ['\uFEFFport 1', 'Порт 2', '端口 3', '🙂', '', 'a\u0000b'])
+      d.add('if.in_bps', inst, 'snmp', 1);
+    d.setLabel(0, '\uFEFFuplink');
+    const back = restored(d);
+    expect(back.cols()).toEqual(d.cols());
+    expect(back.find('if.in_bps', '\uFEFFport 1')).toBe(0);
+  });
+
   it('leaves out damaged columns of a stored index instead of failing', () => {
     const d = DeviceSeries.fromJson(
       {
