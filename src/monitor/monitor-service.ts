@@ -4,10 +4,6 @@ import type { Logger } from '../lib/logger.js';
 import type { Config } from '../config/schema.js';
 import type { DeviceRecord } from '../store/types.js';
 
-/** What an SNMP poll needs of a device's record. */
-type PollTarget = Pick<DeviceRecord, 'id' | 'name' | 'type' | 'ip' | 'lastScanId'> & {
-  credentialId: string;
-};
 import type { MonitorStateRecord } from '../store/monitor-state.js';
 import type { MetricsEntry } from '../store/metrics.js';
 import type { BatchOp } from '../store/db.js';
@@ -38,6 +34,11 @@ import type { MetricsService } from './metrics-service.js';
 import type { AlertService } from './alert-service.js';
 import type { CheckService } from './check-service.js';
 import type { Sample } from './types.js';
+
+/** What an SNMP poll needs of a device's record. */
+type PollTarget = Pick<DeviceRecord, 'id' | 'name' | 'type' | 'ip' | 'lastScanId'> & {
+  credentialId: string;
+};
 
 /** Varbinds per GET request: a full response stays well inside one UDP datagram. */
 const VARBINDS_PER_GET = 40;

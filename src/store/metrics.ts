@@ -228,7 +228,7 @@ export class MetricsStore {
       else unreadable.push(k);
     }
     await this.loadRowMinutes();
-    for (const deviceId of unreadable) await this.restartIndex(deviceId);
+    if (unreadable.length) await this.restartIndexes(unreadable);
     await this.loadLatest();
     this.loaded = true;
   }
@@ -284,28 +284,32 @@ export class MetricsStore {
    * An index that is neither stored form is damage: what its columns were is lost, so its stored
    * values read as gaps. The device gets an empty index whose new columns start after every
    * column its open rows and chunks hold, so that no new series ever reads an old one's data;
-   * the old data ages out as usual. Once per damaged index, at load: a seek per stored window.
+   * the old data ages out as usual. At load, for the damaged indexes only: a seek per stored
+   * window and device.
    */
-  private async restartIndex(deviceId: string): Promise<void> {
-    this.damaged += 1;
-    let top = -1;
-    // A column past MAX_COLUMNS is damage too: counting it would give the device arrays of
-    // gigabytes on its next poll.
-    const saw = (c: number) => {
-      if (c < MAX_COLUMNS) top = Math.max(top, c);
-    };
-    for (const m of this.rowMinutes)
-      for await (const [, v] of this.data.iterator(prefixRange('r', ts(m), deviceId)))
-        forEachInRow(v, saw);
-    for (const t of TIERS)
-      for (const [w] of await this.windows(t.name))
-        for await (const k of this.data.keys(prefixRange('c', t.name, ts(w), deviceId))) {
+  private async restartIndexes(deviceIds: readonly string[]): Promise<void> {
+    const windows: Array<[TierName, number]> = [];
+    for (const t of TIERS) for (const [w] of await this.windows(t.name)) windows.push([t.name, w]);
+    for (const deviceId of deviceIds) {
+      this.damaged += 1;
+      let top = -1;
+      // A column past MAX_COLUMNS is damage too: counting it would give the device arrays of
+      // gigabytes on its next poll.
+      const saw = (c: number) => {
+        if (c < MAX_COLUMNS) top = Math.max(top, c);
+      };
+      for (const m of this.rowMinutes)
+        for await (const [, v] of this.data.iterator(prefixRange('r', ts(m), deviceId)))
+          forEachInRow(v, saw);
+      for (const [name, w] of windows)
+        for await (const k of this.data.keys(prefixRange('c', name, ts(w), deviceId))) {
           const col = k.slice(k.lastIndexOf('!') + 1);
           if (/^[0-9a-z]+$/.test(col)) saw(parseInt(col, 36));
         }
-    const idx = new DeviceSeries(deviceId, this.pool);
-    idx.next = top + 1;
-    this.indexes.set(deviceId, idx);
+      const idx = new DeviceSeries(deviceId, this.pool);
+      idx.next = top + 1;
+      this.indexes.set(deviceId, idx);
+    }
   }
 
   /** Finds the minutes that hold open rows: one seek per minute. */

@@ -246,7 +246,11 @@ export class DeviceSeries {
    * that is not a metric name or a source that does not exist is left out (its number stays
    * used: `next` comes first).
    */
-  static decode(deviceId: string, buf: Uint8Array, pool: StringPool): DeviceSeries | undefined {
+  private static decode(
+    deviceId: string,
+    buf: Uint8Array,
+    pool: StringPool,
+  ): DeviceSeries | undefined {
     if (buf[0] !== STORED_V2) return undefined;
     const r = new ByteReader(buf, 1);
     const next = r.varuint();
